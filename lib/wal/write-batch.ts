@@ -1,0 +1,206 @@
+// WriteBatch encoding: the payload of every WAL record (leveldb-format.md §4).
+//
+//   sequence : fixed64 LE   sequence number of the first op; op i gets sequence + i
+//   count    : fixed32 LE   number of ops
+//   ops      : count × { tag : uint8  (1 = put, 0 = delete)
+//                        key : varint32 length, bytes
+//                        value : varint32 length, bytes   (puts only) }
+//
+// A group commit merges several batches into one record by concatenating their ops.
+
+import { asBuffer } from '../format/bytes'
+import { decoded, getFixed32, getFixed64, getVarint32, putFixed32, putFixed64, putVarint } from '../format/coding'
+import { ValueKind } from '../format/internal-key'
+import { corruption } from '../errors'
+
+export const BATCH_HEADER_SIZE = 12
+
+const EMPTY: Buffer = Buffer.alloc(0)
+
+// Strings up to this many UTF-16 units are tried as ASCII first: a JS loop beats two native
+// calls (byteLength + write) for the short keys that dominate. Must stay below 128 so the
+// length prefix is one byte.
+const SHORT_STRING = 64
+
+/** A reusable encoder for the write path. Keys and values may be bytes or utf8 strings. */
+export class WriteBatchBuilder {
+  private buffer: Buffer
+  private length = BATCH_HEADER_SIZE
+  private ops = 0
+
+  constructor (initialCapacity = 1024) {
+    this.buffer = Buffer.alloc(initialCapacity > BATCH_HEADER_SIZE ? initialCapacity : BATCH_HEADER_SIZE)
+  }
+
+  get count (): number {
+    return this.ops
+  }
+
+  /** Encoded size so far, header included. */
+  get byteSize (): number {
+    return this.length
+  }
+
+  reset (): void {
+    this.buffer.fill(0, 0, BATCH_HEADER_SIZE)
+    this.length = BATCH_HEADER_SIZE
+    this.ops = 0
+  }
+
+  put (key: Uint8Array | string, value: Uint8Array | string): void {
+    this.reserve(1)
+    this.buffer[this.length++] = ValueKind.Value
+    this.field(key)
+    this.field(value)
+    this.ops++
+  }
+
+  del (key: Uint8Array | string): void {
+    this.reserve(1)
+    this.buffer[this.length++] = ValueKind.Deletion
+    this.field(key)
+    this.ops++
+  }
+
+  setSequence (sequence: number): void {
+    putFixed64(this.buffer, 0, sequence)
+  }
+
+  /** The encoded batch: a view into internal storage, valid until the next reset or op. */
+  bytes (): Buffer {
+    putFixed32(this.buffer, 8, this.ops)
+    return this.buffer.subarray(0, this.length)
+  }
+
+  /** Appends the ops of another encoded batch (its header's sequence is ignored). */
+  appendBatch (encoded: Uint8Array): void {
+    const count = batchCount(encoded)
+    const opsLength = encoded.length - BATCH_HEADER_SIZE
+    this.reserve(opsLength)
+    this.buffer.set(encoded.subarray(BATCH_HEADER_SIZE), this.length)
+    this.length += opsLength
+    this.ops += count
+  }
+
+  /** Writes one length-prefixed key or value; strings are encoded in place as utf8. */
+  private field (data: Uint8Array | string): void {
+    if (typeof data === 'string') {
+      if (data.length <= SHORT_STRING && this.asciiField(data)) return
+      const size = data.length === 0 ? 0 : Buffer.byteLength(data, 'utf8')
+      this.reserve(5 + size)
+      this.length = putVarint(this.buffer, this.length, size)
+      if (size > 0) this.length += this.buffer.write(data, this.length, size, 'utf8')
+    } else {
+      const size = data.length
+      this.reserve(5 + size)
+      this.length = putVarint(this.buffer, this.length, size)
+      this.buffer.set(data, this.length)
+      this.length += size
+    }
+  }
+
+  /** Writes a short all-ASCII string with no native call; returns false if it is not ASCII. */
+  private asciiField (data: string): boolean {
+    const n = data.length
+    this.reserve(1 + n)
+    const buf = this.buffer
+    const at = this.length + 1
+    for (let i = 0; i < n; i++) {
+      const c = data.charCodeAt(i)
+      if (c >= 0x80) return false
+      buf[at + i] = c
+    }
+    buf[this.length] = n
+    this.length = at + n
+    return true
+  }
+
+  private reserve (extra: number): void {
+    const needed = this.length + extra
+    if (needed <= this.buffer.length) return
+    let capacity = this.buffer.length * 2
+    while (capacity < needed) capacity *= 2
+    const next = Buffer.allocUnsafe(capacity)
+    this.buffer.copy(next, 0, 0, this.length)
+    this.buffer = next
+  }
+}
+
+/** The sequence number of an encoded batch's first op. */
+export function batchSequence (encoded: Uint8Array): number {
+  checkHeader(encoded, 'write batch')
+  return getFixed64(encoded, 0)
+}
+
+export function batchCount (encoded: Uint8Array): number {
+  checkHeader(encoded, 'write batch')
+  return getFixed32(encoded, 8)
+}
+
+/**
+ * Validates an encoded batch whole, then calls `visit` for each op in order with views into
+ * `encoded` (a delete gets an empty value). Validating first means a damaged batch applies
+ * nothing, so a batch stays atomic. Throws LEVEL_CORRUPTION naming `file` if malformed.
+ */
+export function forEachBatchOp (
+  encoded: Uint8Array,
+  file: string,
+  visit: (kind: ValueKind, key: Buffer, value: Buffer, sequence: number) => void
+): void {
+  checkHeader(encoded, file)
+  const count = getFixed32(encoded, 8)
+  const found = scanOps(encoded, file)
+  if (found !== count) {
+    throw corruption(file, `write batch count ${count} does not match its ${found} ops`)
+  }
+
+  const buf = asBuffer(encoded)
+  const end = buf.length
+  const sequence = getFixed64(buf, 0)
+  let at = BATCH_HEADER_SIZE
+  for (let i = 0; i < count; i++) {
+    const kind = buf[at++]
+    getVarint32(buf, at, end)
+    const keyStart = decoded.offset
+    const keyEnd = keyStart + decoded.value
+    at = keyEnd
+    let value: Buffer = EMPTY
+    if (kind === ValueKind.Value) {
+      getVarint32(buf, at, end)
+      at = decoded.offset + decoded.value
+      value = buf.subarray(decoded.offset, at)
+    }
+    visit(kind, buf.subarray(keyStart, keyEnd), value, sequence + i)
+  }
+}
+
+/** Walks the ops without visiting them; returns how many there are or throws. */
+function scanOps (buf: Uint8Array, file: string): number {
+  const end = buf.length
+  let at = BATCH_HEADER_SIZE
+  let found = 0
+  while (at < end) {
+    const tag = buf[at++]
+    if (tag !== ValueKind.Value && tag !== ValueKind.Deletion) {
+      throw corruption(file, `unknown write batch tag ${tag}`)
+    }
+    if (!getVarint32(buf, at, end) || decoded.offset + decoded.value > end) {
+      throw corruption(file, 'write batch key truncated')
+    }
+    at = decoded.offset + decoded.value
+    if (tag === ValueKind.Value) {
+      if (!getVarint32(buf, at, end) || decoded.offset + decoded.value > end) {
+        throw corruption(file, 'write batch value truncated')
+      }
+      at = decoded.offset + decoded.value
+    }
+    found++
+  }
+  return found
+}
+
+function checkHeader (encoded: Uint8Array, file: string): void {
+  if (encoded.length < BATCH_HEADER_SIZE) {
+    throw corruption(file, `write batch of ${encoded.length} bytes is shorter than its header`)
+  }
+}
