@@ -1,0 +1,7 @@
+// lsm-level: a pure TypeScript LSM engine for abstract-level that reads and writes
+// LevelDB's on-disk format. Exported as ClassicLevel too, so that an alias of the
+// classic-level dependency (npm install classic-level@npm:lsm-level) swaps the engine
+// under `level` and everything built on it.
+
+export { LsmLevel, LsmLevel as ClassicLevel } from './lib/level'
+export type { LsmLevelOptions, LsmLevelOptions as DatabaseOptions } from './lib/level'

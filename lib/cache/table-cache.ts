@@ -1,0 +1,127 @@
+// Open tables by file number, at most `maxOpenFiles` of them (each holds a file descriptor).
+// A table handed out by acquire() is pinned until release(): eviction, whether for capacity
+// or because the file was deleted (evict), never closes a pinned table; its close waits for
+// the last release. Least recently acquired unpinned tables are closed first. Closing a table
+// drops its blocks from the block cache and recycles its cache id.
+
+import { corruption } from '../errors'
+import { legacyTableFileName, tableFileName } from '../format/filename'
+import { Table, openRandomAccessFile, RandomAccessFile } from '../sstable/table'
+import type { BlockCache } from './lru-cache'
+
+interface Slot {
+  fileNumber: number
+  table: Table
+  refs: number
+  /** Out of the cache (deleted file or closed cache): close at the last release. */
+  evicted: boolean
+}
+
+export class TableCache {
+  readonly location: string
+  readonly capacity: number
+  private readonly blockCache: BlockCache | undefined
+  // Unevicted slots in recency order: least recently acquired first.
+  private readonly slots = new Map<number, Slot>()
+  private readonly byTable = new Map<Table, Slot>()
+  private closed = false
+
+  constructor (location: string, maxOpenFiles: number, blockCache: BlockCache | undefined) {
+    this.location = location
+    this.capacity = Math.max(1, maxOpenFiles)
+    this.blockCache = blockCache
+  }
+
+  /** Tables currently open, pinned evicted ones included. */
+  get openCount (): number {
+    return this.byTable.size
+  }
+
+  /** The open table for fileNumber, pinned until release(). fileSize is the MANIFEST's size. */
+  acquire (fileNumber: number, fileSize: number): Table {
+    if (this.closed) throw new Error('TableCache is closed')
+    let slot = this.slots.get(fileNumber)
+    if (slot !== undefined) {
+      this.slots.delete(fileNumber)
+      this.slots.set(fileNumber, slot)
+      slot.refs++
+      return slot.table
+    }
+    const file = this.openFile(fileNumber)
+    const cacheId = this.blockCache !== undefined ? this.blockCache.newId() : 0
+    let table: Table
+    try {
+      table = Table.open(file, fileSize, cacheId, this.blockCache)
+    } catch (err) {
+      file.close()
+      if (this.blockCache !== undefined) this.blockCache.releaseId(cacheId)
+      throw err
+    }
+    slot = { fileNumber, table, refs: 1, evicted: false }
+    this.slots.set(fileNumber, slot)
+    this.byTable.set(table, slot)
+    this.trim()
+    return table
+  }
+
+  release (table: Table): void {
+    const slot = this.byTable.get(table)
+    if (slot === undefined || slot.refs <= 0) throw new Error('TableCache: release of a table that is not acquired')
+    if (--slot.refs > 0) return
+    if (slot.evicted) this.closeSlot(slot)
+    else this.trim()
+  }
+
+  /** Forgets fileNumber (its file is being deleted): closed now, or at its last release. */
+  evict (fileNumber: number): void {
+    const slot = this.slots.get(fileNumber)
+    if (slot === undefined) return
+    this.slots.delete(fileNumber)
+    slot.evicted = true
+    if (slot.refs === 0) this.closeSlot(slot)
+  }
+
+  /** Closes every unpinned table now and each pinned one at its last release. */
+  close (): void {
+    this.closed = true
+    for (const fileNumber of Array.from(this.slots.keys())) this.evict(fileNumber)
+  }
+
+  private trim (): void {
+    if (this.slots.size <= this.capacity) return
+    for (const slot of this.slots.values()) {
+      if (slot.refs > 0) continue
+      this.slots.delete(slot.fileNumber)
+      this.closeSlot(slot)
+      if (this.slots.size <= this.capacity) return
+    }
+  }
+
+  private closeSlot (slot: Slot): void {
+    this.byTable.delete(slot.table)
+    try {
+      slot.table.close()
+    } finally {
+      if (this.blockCache !== undefined) this.blockCache.releaseId(slot.table.cacheId)
+    }
+  }
+
+  private openFile (fileNumber: number): RandomAccessFile {
+    const ldb = tableFileName(this.location, fileNumber)
+    try {
+      return openRandomAccessFile(ldb)
+    } catch (err) {
+      if (!isMissing(err)) throw err
+    }
+    try {
+      return openRandomAccessFile(legacyTableFileName(this.location, fileNumber))
+    } catch (err) {
+      if (!isMissing(err)) throw err
+    }
+    throw corruption(ldb, 'missing table file')
+  }
+}
+
+function isMissing (err: unknown): boolean {
+  return (err as { cause?: { code?: string } }).cause?.code === 'ENOENT'
+}

@@ -1,0 +1,464 @@
+// The engine: open and recovery, the write path, the read path and the background flush.
+// It knows nothing of abstract-level; lib/level.ts adapts it.
+//
+// State, newest first: the mutable memtable `mem` (with its WAL), at most one immutable
+// memtable `imm` being flushed, then the table files of the current Version. A read at
+// sequence S looks at each in that order and takes the first version with sequence <= S.
+//
+// Durability: a write is acknowledged after its WAL record reached the kernel (or the disk,
+// with sync). A flush writes the table, fsyncs it, records it in the MANIFEST (fsync), and
+// only then deletes the WAL it replaces.
+
+import * as fs from 'fs'
+import * as path from 'path'
+import { ioError, levelError } from './errors'
+import { ByteWriter } from './format/coding'
+import { logFileName, parseFileName, tableFileName, legacyTableFileName } from './format/filename'
+import { ValueKind } from './format/internal-key'
+import { DbIterator, type KeyRange } from './iterator/db-iterator'
+import type { InternalIterator } from './iterator/internal-iterator'
+import { LevelIterator } from './iterator/level-iterator'
+import { mergeIterators } from './iterator/merging-iterator'
+import { InfoLog } from './env/info-log'
+import { LockFile } from './env/lock-file'
+import { applyBatch } from './memtable/apply-batch'
+import { MemTable } from './memtable/memtable'
+import { type EngineOptions } from './options'
+import { SnapshotList } from './snapshot-list'
+import { BlockCache } from './cache/lru-cache'
+import { TableCache } from './cache/table-cache'
+import { writeTable } from './compaction/table-file'
+import { maxGrandparentOverlapBytes, NUM_LEVELS } from './version/constants'
+import { smallestUserKey, largestUserKey, type FileMeta } from './version/file-meta'
+import type { Version } from './version/version'
+import { emptyEdit } from './version/version-edit'
+import { VersionSet, writeFully } from './version/version-set'
+import { LogReader } from './wal/log-reader'
+import { LogWriter } from './wal/log-writer'
+import { WriteQueue, type WriteTarget } from './write/write-queue'
+import { batchSequence } from './wal/write-batch'
+
+export interface ReadOptions {
+  /** Read as of this sequence (an explicit snapshot); default: the latest. */
+  sequence?: number
+  fillCache?: boolean
+}
+
+export interface IteratorOptions extends KeyRange {
+  sequence?: number
+  reverse?: boolean
+  fillCache?: boolean
+}
+
+export class Engine implements WriteTarget {
+  private mem = new MemTable()
+  private imm: MemTable | undefined
+  private walFd = -1
+  private walNumber = 0
+  private walWriter = new LogWriter(0)
+  private readonly walOut = new ByteWriter(64 * 1024)
+  readonly writes: WriteQueue
+  readonly snapshots = new SnapshotList()
+  private readonly tableCache: TableCache
+  private readonly blockCache: BlockCache
+  private readonly pendingOutputs = new Set<number>()
+  private flushing: Promise<void> | undefined
+  private backgroundError: Error | undefined
+  private closed = false
+
+  private constructor (
+    readonly location: string,
+    readonly options: EngineOptions,
+    private readonly lock: LockFile,
+    private readonly infoLog: InfoLog,
+    readonly versions: VersionSet
+  ) {
+    this.writes = new WriteQueue(this)
+    this.blockCache = new BlockCache(options.cacheSize)
+    this.tableCache = new TableCache(location, options.maxOpenFiles, this.blockCache)
+  }
+
+  static async open (location: string, options: EngineOptions): Promise<Engine> {
+    if (options.createIfMissing) {
+      await fs.promises.mkdir(location, { recursive: true })
+    } else if (!fs.existsSync(path.join(location, 'CURRENT'))) {
+      throw new Error(`Invalid argument: ${location}: does not exist (create_if_missing is false)`)
+    }
+    const lock = LockFile.acquire(location)
+    let infoLog: InfoLog | undefined
+    try {
+      infoLog = InfoLog.open(location)
+      const versions = new VersionSet(location)
+      if (versions.exists()) {
+        if (options.errorIfExists) throw new Error(`Invalid argument: ${location}: exists (error_if_exists is true)`)
+        versions.recover()
+      }
+      const engine = new Engine(location, options, lock, infoLog, versions)
+      engine.recover()
+      return engine
+    } catch (err) {
+      infoLog?.close()
+      lock.release()
+      throw err
+    }
+  }
+
+  // --- recovery ---
+
+  private recover (): void {
+    const versions = this.versions
+    const names = fs.readdirSync(this.location)
+    const present = new Set(names)
+    const missing: string[] = []
+    for (const level of versions.current.files) {
+      for (const file of level) {
+        const ldb = path.basename(tableFileName(this.location, file.number))
+        const sst = path.basename(legacyTableFileName(this.location, file.number))
+        if (!present.has(ldb) && !present.has(sst)) missing.push(path.join(this.location, ldb))
+      }
+    }
+    if (missing.length > 0) {
+      throw levelError('LEVEL_CORRUPTION', `Corruption: ${missing.length} missing files; e.g.: ${missing[0]}`)
+    }
+
+    const logs: number[] = []
+    for (const name of names) {
+      const parsed = parseFileName(name)
+      if (parsed === undefined) continue
+      versions.markFileNumberUsed(parsed.number)
+      if (parsed.type === 'log' && (parsed.number >= versions.logNumber || parsed.number === versions.prevLogNumber)) {
+        logs.push(parsed.number)
+      }
+    }
+    logs.sort((a, b) => a - b)
+
+    const edit = emptyEdit()
+    let stopped = false
+    for (const number of logs) {
+      if (stopped) {
+        this.infoLog.write(`Skipping log #${number}: an earlier log was damaged, and replaying later records would leave a hole`)
+        continue
+      }
+      stopped = !this.replayLog(number, edit)
+    }
+    if (!this.mem.empty) this.flushDuringRecovery(edit)
+
+    this.walNumber = versions.newFileNumber()
+    this.walFd = fs.openSync(logFileName(this.location, this.walNumber), 'w')
+    this.walWriter = new LogWriter(0)
+    edit.logNumber = this.walNumber
+    versions.writeNewManifest(edit)
+    this.deleteObsoleteFiles()
+  }
+
+  /** Replays one WAL into the memtable; returns false if it stopped at damage. */
+  private replayLog (number: number, edit: ReturnType<typeof emptyEdit>): boolean {
+    const file = logFileName(this.location, number)
+    this.infoLog.write(`Recovering log #${number}`)
+    const data = fs.readFileSync(file)
+    let damage: string | undefined
+    const reader = new LogReader(data, (c) => {
+      if (damage === undefined) damage = `${c.reason} at offset ${c.offset} (${c.bytes} bytes)`
+    })
+    const versions = this.versions
+    for (let record = reader.next(); record !== undefined && damage === undefined; record = reader.next()) {
+      let count: number
+      try {
+        count = applyBatch(undefined, record, 0, file)
+      } catch (err) {
+        damage = (err as Error).message
+        break
+      }
+      const first = batchSequence(record)
+      applyBatch(this.mem, record, first, file)
+      const last = first + count - 1
+      if (last > versions.lastSequence) versions.lastSequence = last
+      if (this.mem.approximateMemoryUsage() >= this.options.writeBufferSize) this.flushDuringRecovery(edit)
+    }
+    if (damage !== undefined) {
+      const dropped = data.length - reader.lastRecordEnd
+      this.infoLog.write(`Log #${number}: ${damage}; kept the records before it and dropped the remaining ${dropped} bytes of this log`)
+      return false
+    }
+    return true
+  }
+
+  private flushDuringRecovery (edit: ReturnType<typeof emptyEdit>): void {
+    const meta = this.buildTableFrom(this.mem)
+    if (meta !== undefined) edit.newFiles.push({ level: 0, file: meta })
+    this.mem = new MemTable()
+  }
+
+  private buildTableFrom (mem: MemTable): FileMeta | undefined {
+    const number = this.versions.newFileNumber()
+    this.pendingOutputs.add(number)
+    try {
+      const meta = writeTable(this.location, number, mem.iterator(), this.options)
+      if (meta !== undefined) this.infoLog.write(`Level-0 table #${number}: ${meta.size} bytes`)
+      return meta
+    } finally {
+      this.pendingOutputs.delete(number)
+    }
+  }
+
+  // --- write path ---
+
+  put (key: string | Uint8Array, value: string | Uint8Array, sync: boolean): Promise<void> {
+    const group = this.writes.current()
+    group.builder.put(key, value)
+    return this.writes.commit(group, sync)
+  }
+
+  del (key: string | Uint8Array, sync: boolean): Promise<void> {
+    const group = this.writes.current()
+    group.builder.del(key)
+    return this.writes.commit(group, sync)
+  }
+
+  /** Applies the ops atomically: they share one WAL record with the rest of their group. */
+  batch (operations: ReadonlyArray<{ type: 'put' | 'del', key: string | Uint8Array, value?: string | Uint8Array }>, sync: boolean): Promise<void> {
+    // Check every op before encoding any, so a bad one cannot leave half a batch in the group.
+    for (const op of operations) {
+      if (!isBytes(op.key) || (op.type === 'put' && !isBytes(op.value))) {
+        return Promise.reject(new TypeError('Batch keys and values must be strings, Buffers or Uint8Arrays'))
+      }
+    }
+    const group = this.writes.current()
+    for (const op of operations) {
+      if (op.type === 'put') group.builder.put(op.key, op.value as string | Uint8Array)
+      else group.builder.del(op.key)
+    }
+    return this.writes.commit(group, sync)
+  }
+
+  /** Writes an already encoded WriteBatch (a chained batch) atomically. */
+  writeEncoded (encoded: Uint8Array, sync: boolean): Promise<void> {
+    const group = this.writes.current()
+    group.builder.appendBatch(encoded)
+    return this.writes.commit(group, sync)
+  }
+
+  // --- WriteTarget: driven by the WriteQueue ---
+
+  makeRoom (): Promise<void> | undefined {
+    if (this.backgroundError !== undefined) return Promise.reject(this.backgroundError)
+    if (this.mem.approximateMemoryUsage() < this.options.writeBufferSize) return undefined
+    if (this.imm !== undefined) {
+      // Back-pressure: the previous memtable is still being flushed.
+      return this.flushing ?? Promise.resolve()
+    }
+    this.switchMemTable()
+    return undefined
+  }
+
+  appendToLog (batch: Buffer): void {
+    const out = this.walOut
+    out.reset()
+    this.walWriter.append(batch, out)
+    writeFully(this.walFd, out.view())
+    if (out.buffer.length > 1024 * 1024) out.buffer = Buffer.allocUnsafe(64 * 1024)
+  }
+
+  syncLog (): Promise<void> {
+    const fd = this.walFd
+    return new Promise((resolve, reject) => {
+      fs.fdatasync(fd, (err) => err === null ? resolve() : reject(ioError(`WAL sync: ${err.message}`, err)))
+    })
+  }
+
+  apply (batch: Buffer, firstSequence: number, count: number): void {
+    applyBatch(this.mem, batch, firstSequence, 'write batch')
+    this.versions.lastSequence = firstSequence + count - 1
+  }
+
+  lastSequence (): number {
+    return this.versions.lastSequence
+  }
+
+  /** Seals the memtable, starts a new WAL, and flushes the old memtable in the background. */
+  private switchMemTable (): void {
+    const number = this.versions.newFileNumber()
+    const fd = fs.openSync(logFileName(this.location, number), 'w')
+    fs.closeSync(this.walFd)
+    this.walFd = fd
+    this.walNumber = number
+    this.walWriter = new LogWriter(0)
+    this.imm = this.mem
+    this.mem = new MemTable()
+    this.flushing = this.flushImmutable().finally(() => { this.flushing = undefined })
+  }
+
+  private async flushImmutable (): Promise<void> {
+    const imm = this.imm as MemTable
+    try {
+      // Let the writes that triggered the switch resolve before the CPU-heavy build.
+      await new Promise((resolve) => setImmediate(resolve))
+      const meta = this.buildTableFrom(imm)
+      const edit = emptyEdit()
+      edit.logNumber = this.walNumber
+      if (meta !== undefined) {
+        this.pendingOutputs.add(meta.number)
+        const level = this.versions.current.pickLevelForMemTableOutput(
+          smallestUserKey(meta), largestUserKey(meta), maxGrandparentOverlapBytes(this.options.maxFileSize))
+        edit.newFiles.push({ level, file: meta })
+      }
+      try {
+        await this.versions.logAndApply(edit)
+      } finally {
+        if (meta !== undefined) this.pendingOutputs.delete(meta.number)
+      }
+      this.imm = undefined
+      this.deleteObsoleteFiles()
+    } catch (err) {
+      this.backgroundError = err as Error
+      this.infoLog.write(`Flush failed: ${(err as Error).message}`)
+      throw err
+    }
+  }
+
+  /** Removes files that no version, pending output or live WAL needs. */
+  deleteObsoleteFiles (): void {
+    const versions = this.versions
+    const live = versions.liveTableNumbers()
+    let names: string[]
+    try {
+      names = fs.readdirSync(this.location)
+    } catch {
+      return
+    }
+    for (const name of names) {
+      const parsed = parseFileName(name)
+      if (parsed === undefined) continue
+      let keep = true
+      switch (parsed.type) {
+        case 'log': keep = parsed.number >= versions.logNumber || parsed.number === versions.prevLogNumber || parsed.number === this.walNumber; break
+        case 'manifest': keep = parsed.number >= versions.manifestNumber; break
+        case 'table': keep = live.has(parsed.number) || this.pendingOutputs.has(parsed.number); break
+        case 'temp': keep = this.pendingOutputs.has(parsed.number); break
+        default: keep = true
+      }
+      if (keep) continue
+      if (parsed.type === 'table') this.tableCache.evict(parsed.number)
+      try {
+        fs.unlinkSync(path.join(this.location, name))
+        this.infoLog.write(`Delete type=${parsed.type} #${parsed.number}`)
+      } catch {}
+    }
+  }
+
+  // --- read path ---
+
+  /**
+   * The newest value of `key` visible at the read sequence, as a view (copy it before the
+   * next engine call), or undefined when absent or deleted. Synchronous.
+   */
+  get (key: Uint8Array, options: ReadOptions): Buffer | undefined {
+    const sequence = options.sequence ?? this.versions.lastSequence
+    let node = this.mem.find(key, 0, key.length, sequence)
+    if (node !== 0) return this.mem.kindOf(node) === ValueKind.Value ? this.mem.valueOf(node) : undefined
+    const imm = this.imm
+    if (imm !== undefined) {
+      node = imm.find(key, 0, key.length, sequence)
+      if (node !== 0) return imm.kindOf(node) === ValueKind.Value ? imm.valueOf(node) : undefined
+    }
+    const fillCache = options.fillCache !== false
+    for (const file of this.versions.current.filesForGet(key, sequence)) {
+      const table = this.tableCache.acquire(file.number, file.size)
+      try {
+        const found = table.get(key, sequence, fillCache)
+        if (found !== undefined) return found.kind === ValueKind.Value ? found.value : undefined
+      } finally {
+        this.tableCache.release(table)
+      }
+    }
+    return undefined
+  }
+
+  /** A snapshot of everything, synchronously: iterate it with valid/key/value/advance. */
+  iterator (options: IteratorOptions): DbIterator {
+    const sequence = options.sequence ?? this.versions.lastSequence
+    const fillCache = options.fillCache === true
+    const version = this.versions.current
+    const children: InternalIterator[] = [this.mem.iterator()]
+    if (this.imm !== undefined) children.push(this.imm.iterator())
+    const source = {
+      open: (file: FileMeta): InternalIterator => this.tableIterator(file, fillCache)
+    }
+    for (const file of version.files[0]) children.push(new LevelIterator([file], source))
+    for (let level = 1; level < NUM_LEVELS; level++) {
+      if (version.files[level].length > 0) children.push(new LevelIterator(version.files[level], source))
+    }
+    this.versions.pin(version)
+    const merged = mergeIterators(children)
+    const releasing: InternalIterator = {
+      valid: () => merged.valid(),
+      seekToFirst: () => merged.seekToFirst(),
+      seekToLast: () => merged.seekToLast(),
+      seek: (k, s) => merged.seek(k, s),
+      next: () => merged.next(),
+      prev: () => merged.prev(),
+      userKey: () => merged.userKey(),
+      sequence: () => merged.sequence(),
+      kind: () => merged.kind(),
+      value: () => merged.value(),
+      close: () => {
+        merged.close()
+        this.versions.unpin(version)
+        if (version !== this.versions.current) this.deleteObsoleteFiles()
+      }
+    }
+    const iterator = new DbIterator(releasing, sequence, options, options.reverse === true)
+    return iterator
+  }
+
+  private tableIterator (file: FileMeta, fillCache: boolean): InternalIterator {
+    const table = this.tableCache.acquire(file.number, file.size)
+    const inner = table.iterator(fillCache)
+    const cache = this.tableCache
+    let released = false
+    const close = inner.close.bind(inner)
+    inner.close = () => {
+      close()
+      if (!released) {
+        released = true
+        cache.release(table)
+      }
+    }
+    return inner
+  }
+
+  /** Pins the latest sequence for an explicit snapshot. */
+  snapshot (): number {
+    return this.snapshots.acquire(this.versions.lastSequence)
+  }
+
+  releaseSnapshot (sequence: number): void {
+    this.snapshots.release(sequence)
+  }
+
+  // --- lifecycle ---
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.writes.idle()
+    if (this.flushing !== undefined) await this.flushing.catch(() => {})
+    try { fs.closeSync(this.walFd) } catch {}
+    this.versions.close()
+    this.tableCache.close()
+    this.infoLog.close()
+    this.lock.release()
+  }
+
+  approximateMemoryUsage (): number {
+    return this.mem.approximateMemoryUsage() + (this.imm?.approximateMemoryUsage() ?? 0) + this.blockCache.totalCharge
+  }
+
+  currentVersion (): Version {
+    return this.versions.current
+  }
+}
+
+function isBytes (data: unknown): data is string | Uint8Array {
+  return typeof data === 'string' || data instanceof Uint8Array
+}

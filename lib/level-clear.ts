@@ -1,0 +1,32 @@
+// clear(): deletes a range at one snapshot, in batches of about 16 KiB of keys (as
+// classic-level does), yielding to the event loop between batches. Like classic-level's,
+// a clear is not atomic as a whole; each of its batches is.
+
+import type { Engine } from './db'
+import { engineIterator, breathe } from './level-iterator'
+import { type Bytes } from './level-codec'
+
+const BATCH_KEY_BYTES = 16 * 1024
+
+export async function clearRange (engine: Engine, options: Record<string, unknown>): Promise<void> {
+  const it = engineIterator(engine, options)
+  const limit = typeof options.limit === 'number' && options.limit >= 0 ? options.limit : Infinity
+  let deleted = 0
+  try {
+    while (deleted < limit && it.valid()) {
+      const keys: Bytes[] = []
+      let bytes = 0
+      while (bytes < BATCH_KEY_BYTES && deleted < limit && it.valid()) {
+        const key = Buffer.from(it.key())
+        keys.push(key)
+        bytes += key.length
+        deleted++
+        it.advance()
+      }
+      await engine.batch(keys.map((key) => ({ type: 'del' as const, key })), false)
+      await breathe()
+    }
+  } finally {
+    it.close()
+  }
+}

@@ -1,0 +1,125 @@
+// abstract-level iterators over the engine. The engine iterator is synchronous and takes
+// its snapshot (sequence, memtables, pinned table files) when it is created, which is
+// when db.iterator() is called, as classic-level does.
+//
+// Reads never leave the main thread, so without care a long `for await` would never let
+// timers or I/O run: every BREATH_ENTRIES entries we yield with setImmediate (classic-level
+// yields on every native fetch, about as often).
+
+import { AbstractIterator } from 'abstract-level'
+import type { Engine } from './db'
+import type { DbIterator } from './iterator/db-iterator'
+import { type Bytes, type Format, keyBytes, ownBytes, toFormat } from './level-codec'
+
+const BREATH_ENTRIES = 1000
+const DEFAULT_HIGH_WATER_MARK_BYTES = 16 * 1024
+
+const AbortError: new () => Error = require('abstract-level/lib/errors').AbortError
+
+export function breathe (): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+interface IteratorOptions {
+  gt?: Bytes, gte?: Bytes, lt?: Bytes, lte?: Bytes
+  reverse?: boolean
+  keys?: boolean
+  values?: boolean
+  keyEncoding?: Format
+  valueEncoding?: Format
+  snapshot?: { sequence: number }
+  signal?: AbortSignal
+  highWaterMarkBytes?: number
+  fillCache?: boolean
+}
+
+export function engineIterator (engine: Engine, options: IteratorOptions): DbIterator {
+  return engine.iterator({
+    gt: options.gt === undefined ? undefined : ownBytes(options.gt),
+    gte: options.gte === undefined ? undefined : ownBytes(options.gte),
+    lt: options.lt === undefined ? undefined : ownBytes(options.lt),
+    lte: options.lte === undefined ? undefined : ownBytes(options.lte),
+    reverse: options.reverse === true,
+    sequence: options.snapshot?.sequence,
+    fillCache: options.fillCache === true
+  })
+}
+
+export class LsmIterator extends AbstractIterator<any, any, any> {
+  private readonly it: DbIterator
+  private readonly keys: boolean
+  private readonly values: boolean
+  private readonly keyFormat: Format | undefined
+  private readonly valueFormat: Format | undefined
+  private readonly highWaterMarkBytes: number
+  private readonly signal: AbortSignal | undefined
+  private sinceBreath = 0
+
+  constructor (db: any, options: IteratorOptions, engine: Engine) {
+    super(db, options as any)
+    this.it = engineIterator(engine, options)
+    this.keys = options.keys !== false
+    this.values = options.values !== false
+    this.keyFormat = options.keyEncoding
+    this.valueFormat = options.valueEncoding
+    // classic-level reads it as a uint32: Infinity and out-of-range values become 0 (one entry per nextv).
+    this.highWaterMarkBytes = options.highWaterMarkBytes === undefined
+      ? DEFAULT_HIGH_WATER_MARK_BYTES
+      : Number(options.highWaterMarkBytes) >>> 0
+    this.signal = options.signal ?? undefined
+  }
+
+  async _next (): Promise<unknown> {
+    await this.pause()
+    const it = this.it
+    if (!it.valid()) return undefined
+    const entry = this.current()
+    it.advance()
+    this.sinceBreath++
+    return entry
+  }
+
+  async _nextv (size: number): Promise<unknown[]> {
+    await this.pause()
+    const it = this.it
+    const entries: unknown[] = []
+    const limit = this.highWaterMarkBytes
+    let bytes = 0
+    while (entries.length < size && it.valid()) {
+      if (this.keys) bytes += it.key().length
+      if (this.values) bytes += it.value().length
+      entries.push(this.current())
+      it.advance()
+      if (bytes > limit) break
+    }
+    this.sinceBreath += entries.length
+    return entries
+  }
+
+  _seek (target: Bytes): void {
+    this.it.seek(keyBytes(target))
+  }
+
+  async _close (): Promise<void> {
+    this.it.close()
+  }
+
+  /** The current entry in the shape abstract-level expects for this iterator. */
+  private current (): unknown {
+    const it = this.it
+    const key = this.keys ? toFormat(it.key(), this.keyFormat) : undefined
+    const value = this.values ? toFormat(it.value(), this.valueFormat) : undefined
+    return [key, value]
+  }
+
+  /** Yields to the event loop now and then, and notices an abort that came meanwhile. */
+  private async pause (): Promise<void> {
+    if (this.sinceBreath >= BREATH_ENTRIES) {
+      this.sinceBreath = 0
+      await breathe()
+    } else if (this.signal !== undefined) {
+      await undefined
+    }
+    if (this.signal?.aborted === true) throw new AbortError()
+  }
+}

@@ -1,0 +1,171 @@
+// Group commit. Every put, del and batch issued in the same tick is encoded into one shared
+// WriteBatch; on the next tick that batch becomes one WAL record, one write(2), and then
+// one pass over the memtable. Callers of the group share one promise.
+//
+// The WAL write is a synchronous write(2) into the page cache: a write that resolved has
+// reached the kernel and survives a crash of the process. A group with a `sync: true`
+// member also waits for fdatasync, off the main thread, before it resolves; groups behind
+// it queue up meanwhile, so writes always reach the memtable in call order.
+//
+// Once a WAL append fails, the log may end in a torn record, and anything appended after
+// it would be lost on recovery; so every later write fails too (as LevelDB does).
+
+import { ioError } from '../errors'
+import { WriteBatchBuilder } from '../wal/write-batch'
+
+export interface WriteTarget {
+  /**
+   * Called with a group before it is logged; resolves (usually synchronously: return
+   * undefined) once there is room for it, e.g. after a memtable flush.
+   */
+  makeRoom (): Promise<void> | undefined
+  /** Appends the encoded batch (sequence already set) to the WAL; throws on failure. */
+  appendToLog (batch: Buffer): void
+  /** fdatasync of the WAL, for groups that asked for sync. */
+  syncLog (): Promise<void>
+  /** Applies the encoded batch to the memtable and publishes its sequences. */
+  apply (batch: Buffer, firstSequence: number, count: number): void
+  lastSequence (): number
+}
+
+class Group {
+  sync = false
+  resolve!: () => void
+  reject!: (err: Error) => void
+  readonly promise: Promise<void>
+
+  constructor (readonly builder: WriteBatchBuilder) {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+}
+
+export class WriteQueue {
+  private open: Group | undefined
+  private busy = false
+  private scheduled = false
+  private failure: Error | undefined
+  private idleWaiters: Array<() => void> = []
+  private spare: Group | undefined
+
+  constructor (private readonly target: WriteTarget) {}
+
+  /**
+   * The group that collects writes of this tick. Encode ops with its builder, then return
+   * commit(group, sync). Throws if an earlier WAL append failed.
+   */
+  current (): Group {
+    if (this.failure !== undefined) throw this.failure
+    if (this.open === undefined) {
+      this.open = this.takeSpare()
+    }
+    return this.open
+  }
+
+  commit (group: Group, sync: boolean): Promise<void> {
+    if (sync) group.sync = true
+    if (!this.scheduled && !this.busy) {
+      this.scheduled = true
+      process.nextTick(this.drain)
+    }
+    return group.promise
+  }
+
+  /** Resolves once every write accepted so far has settled. */
+  idle (): Promise<void> {
+    if (!this.busy && !this.scheduled && this.open === undefined) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  get failed (): Error | undefined {
+    return this.failure
+  }
+
+  private readonly drain = (): void => {
+    this.scheduled = false
+    while (!this.busy && this.open !== undefined) {
+      const room = this.target.makeRoom()
+      if (room !== undefined) {
+        this.busy = true
+        room.then(() => this.resume(), (err) => this.failAll(err))
+        return
+      }
+      const group = this.open
+      this.open = undefined
+      this.commitGroup(group)
+    }
+    if (!this.busy && this.open === undefined) this.notifyIdle()
+  }
+
+  private resume (): void {
+    this.busy = false
+    this.drain()
+  }
+
+  private commitGroup (group: Group): void {
+    const target = this.target
+    const count = group.builder.count
+    if (count === 0) {
+      group.resolve()
+      return
+    }
+    const firstSequence = target.lastSequence() + 1
+    group.builder.setSequence(firstSequence)
+    const batch = group.builder.bytes()
+    try {
+      target.appendToLog(batch)
+    } catch (err) {
+      this.failAll(err, group)
+      return
+    }
+    if (!group.sync) {
+      target.apply(batch, firstSequence, count)
+      group.resolve()
+      this.recycle(group)
+      return
+    }
+    this.busy = true
+    target.syncLog().then(() => {
+      target.apply(batch, firstSequence, count)
+      group.resolve()
+      this.resume()
+    }, (err) => this.failAll(err, group))
+  }
+
+  private failAll (cause: unknown, group?: Group): void {
+    const err = (cause as { code?: string }).code?.startsWith('LEVEL_') === true
+      ? cause as Error
+      : ioError(`write-ahead log: ${(cause as Error).message}`, cause)
+    this.failure = err
+    this.busy = false
+    group?.reject(err)
+    if (this.open !== undefined) {
+      this.open.reject(err)
+      this.open = undefined
+    }
+    this.notifyIdle()
+  }
+
+  private notifyIdle (): void {
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  // A resolved group's builder is reused for a later group, saving its buffer's growth.
+  private takeSpare (): Group {
+    const spare = this.spare
+    if (spare === undefined) return new Group(new WriteBatchBuilder())
+    this.spare = undefined
+    spare.builder.reset()
+    return new Group(spare.builder)
+  }
+
+  private recycle (group: Group): void {
+    if (group.builder.byteSize < 1024 * 1024) this.spare = group
+  }
+}
+
+export type { Group as WriteGroup }
