@@ -389,26 +389,10 @@ export class Engine implements WriteTarget {
       if (version.files[level].length > 0) children.push(new LevelIterator(version.files[level], source))
     }
     this.versions.pin(version)
-    const merged = mergeIterators(children)
-    const releasing: InternalIterator = {
-      valid: () => merged.valid(),
-      seekToFirst: () => merged.seekToFirst(),
-      seekToLast: () => merged.seekToLast(),
-      seek: (k, s) => merged.seek(k, s),
-      next: () => merged.next(),
-      prev: () => merged.prev(),
-      userKey: () => merged.userKey(),
-      sequence: () => merged.sequence(),
-      kind: () => merged.kind(),
-      value: () => merged.value(),
-      close: () => {
-        merged.close()
-        this.versions.unpin(version)
-        if (version !== this.versions.current) this.deleteObsoleteFiles()
-      }
-    }
-    const iterator = new DbIterator(releasing, sequence, options, options.reverse === true)
-    return iterator
+    return new DbIterator(mergeIterators(children), sequence, options, options.reverse === true, () => {
+      this.versions.unpin(version)
+      if (version !== this.versions.current) this.deleteObsoleteFiles()
+    })
   }
 
   private tableIterator (file: FileMeta, fillCache: boolean): InternalIterator {

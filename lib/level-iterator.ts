@@ -70,7 +70,7 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
   }
 
   async _next (): Promise<unknown> {
-    await this.pause()
+    if (this.sinceBreath >= BREATH_ENTRIES || this.signal !== undefined) await this.pause()
     const it = this.it
     if (!it.valid()) return undefined
     const entry = this.current()
@@ -80,7 +80,7 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
   }
 
   async _nextv (size: number): Promise<unknown[]> {
-    await this.pause()
+    if (this.sinceBreath >= BREATH_ENTRIES || this.signal !== undefined) await this.pause()
     const it = this.it
     const entries: unknown[] = []
     const limit = this.highWaterMarkBytes

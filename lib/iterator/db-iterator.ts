@@ -36,6 +36,7 @@ class SavedBytes {
 
 export class DbIterator {
   private positioned = false
+  private closed = false
   private isValid = false
   private readonly savedKey = new SavedBytes()
   private readonly savedValue = new SavedBytes()
@@ -48,7 +49,8 @@ export class DbIterator {
     private readonly input: InternalIterator,
     private readonly sequence: number,
     range: KeyRange,
-    private readonly reverse: boolean
+    private readonly reverse: boolean,
+    private readonly onClose?: () => void
   ) {
     // As in classic-level, an inclusive bound wins over an exclusive one on the same side.
     this.lower = range.gte ?? range.gt
@@ -130,8 +132,11 @@ export class DbIterator {
   }
 
   close (): void {
+    if (this.closed) return
+    this.closed = true
     this.input.close()
     this.isValid = false
+    this.onClose?.()
   }
 
   private exhaust (): void {

@@ -22,8 +22,31 @@
 //   node+2..   next node for levels 0..h-1 (0 = none; node 0 is the head and never a successor)
 
 import { compareRanges } from '../format/bytes'
+
 import { ValueKind } from '../format/internal-key'
 import type { InternalIterator } from '../iterator/internal-iterator'
+
+/**
+ * The memtable's storage, in shared memory so that a background worker can flush a sealed
+ * memtable by reading it in place (structured clone shares a SharedArrayBuffer, no copy).
+ */
+export interface MemTableImage {
+  arena: SharedArrayBuffer
+  used: number
+  nodes: SharedArrayBuffer
+  nodesUsed: number
+  height: number
+  count: number
+  lastSequence: number
+}
+
+function sharedBuffer (bytes: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(bytes))
+}
+
+function sharedInts (count: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(count * 4))
+}
 
 const MAX_HEIGHT = 12
 const ENTRY_HEADER = 17
@@ -45,11 +68,39 @@ export class MemTable {
   /** Iterators and reads that still use this memtable after it stopped being current. */
   refs = 0
 
-  constructor (initialArenaBytes = 64 * 1024) {
-    this.arena = Buffer.allocUnsafe(initialArenaBytes)
-    this.nodes = new Int32Array(2048)
+  constructor (initialArenaBytes = 64 * 1024, image?: MemTableImage) {
+    if (image !== undefined) {
+      this.arena = Buffer.from(image.arena)
+      this.used = image.used
+      this.nodes = new Int32Array(image.nodes)
+      this.nodesUsed = image.nodesUsed
+      this.height = image.height
+      this.count = image.count
+      this.lastSequence = image.lastSequence
+      return
+    }
+    this.arena = sharedBuffer(initialArenaBytes)
+    this.nodes = sharedInts(2048)
     this.nodesUsed = 2 + MAX_HEIGHT
     this.nodes[1] = MAX_HEIGHT
+  }
+
+  /** Shares the storage of a memtable that will receive no more writes. */
+  image (): MemTableImage {
+    return {
+      arena: this.arena.buffer as SharedArrayBuffer,
+      used: this.used,
+      nodes: this.nodes.buffer as SharedArrayBuffer,
+      nodesUsed: this.nodesUsed,
+      height: this.height,
+      count: this.count,
+      lastSequence: this.lastSequence
+    }
+  }
+
+  /** A read-only view of a memtable shared by image() (in a worker thread). */
+  static fromImage (image: MemTableImage): MemTable {
+    return new MemTable(0, image)
   }
 
   /** Bytes held: the basis of the writeBufferSize limit and of approximate-memory-usage. */
@@ -225,7 +276,7 @@ export class MemTable {
     if (this.used + size > this.arena.length) {
       let capacity = this.arena.length * 2
       while (capacity < this.used + size) capacity *= 2
-      const grown = Buffer.allocUnsafe(capacity)
+      const grown = sharedBuffer(capacity)
       this.arena.copy(grown, 0, 0, this.used)
       this.arena = grown
     }
@@ -237,7 +288,7 @@ export class MemTable {
   private allocateNode (height: number): number {
     const size = 2 + height
     if (this.nodesUsed + size > this.nodes.length) {
-      const grown = new Int32Array(this.nodes.length * 2)
+      const grown = sharedInts(this.nodes.length * 2)
       grown.set(this.nodes)
       this.nodes = grown
     }
