@@ -35,8 +35,8 @@
 //    reverse is impossible: classic-level cannot see our claim. (Under overlay file systems
 //    the device numbers may not match and this check finds nothing.)
 //
-// <location>/LOCK itself is created if missing and never truncated or written, since LevelDB
-// expects it. "LOCK.owner.*" is not a name LevelDB parses, so its obsolete-file sweep leaves
+// <location>/LOCK itself is created if missing and otherwise never opened (see
+// createIfMissing), since LevelDB expects it. "LOCK.owner.*" is not a name LevelDB parses, so its obsolete-file sweep leaves
 // claims alone. Claims are removed on release and, as a courtesy, at process exit.
 
 import * as fs from 'fs'
@@ -85,8 +85,7 @@ export class LockFile {
     let directory: string
     try {
       directory = fs.realpathSync(location)
-      // O_APPEND|O_CREAT: create LOCK for LevelDB's sake, never truncate it.
-      fs.closeSync(fs.openSync(lockPath, 'a'))
+      createIfMissing(lockPath)
     } catch (err) {
       throw ioError(`lock ${lockPath}: ${(err as Error).message}`, err)
     }
@@ -244,6 +243,19 @@ function fcntlHolder (lockPath: string): string | undefined {
     if (at > 0) return fields[at - 1]
   }
   return undefined
+}
+
+/**
+ * Creates LOCK for LevelDB's sake. An existing LOCK is never opened: closing any descriptor of
+ * a file drops every fcntl lock this process holds on it, which would silently unlock a
+ * classic-level instance open on the same directory in this process.
+ */
+function createIfMissing (lockPath: string): void {
+  try {
+    fs.closeSync(fs.openSync(lockPath, 'wx'))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
 }
 
 function unlinkQuietly (file: string): void {

@@ -98,7 +98,7 @@ export class ByteWriter {
   reserve (extra: number): void {
     const needed = this.length + extra
     if (needed <= this.buffer.length) return
-    let capacity = this.buffer.length * 2
+    let capacity = Math.max(this.buffer.length * 2, 1)
     while (capacity < needed) capacity *= 2
     const next = Buffer.allocUnsafe(capacity)
     this.buffer.copy(next, 0, 0, this.length)

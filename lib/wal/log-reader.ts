@@ -12,14 +12,20 @@
 //   - a bad checksum, or a length that runs past the end of its block: the rest of the block
 //     is dropped (the length itself may be the damaged field) and reading resumes at the next
 //   - zeroed space (type ZERO, length 0) followed by more data: the writer never leaves a gap,
-//     so records were lost there; dropped up to the block holding the next non-zero byte
+//     so records were lost there; dropped up to the first block boundary at or after the
+//     next non-zero byte
 //   - an unknown record type (with a good checksum): that record is dropped
 //   - FULL or FIRST while a fragmented record is open, or damage inside one: the partial
 //     record is dropped and reported on its own, before whatever interrupted it
 //   - MIDDLE or LAST with no FIRST before it: that fragment is dropped
 //
-// A caller that must not leave a hole (WAL replay) stops at the first report; next() may
-// already have returned later records by then, so it should note the report in the callback.
+// Where LevelDB differs: it ends the log silently on an overlong length in the last block,
+// and skips zeroed space silently even when records follow; neither can come from a torn
+// append, so both are reported here.
+//
+// A caller that must not leave a hole (WAL replay) stops at the first report. The report is
+// made inside the next() call that then returns the first record after the damage, so note it
+// in the callback and discard what that call returns.
 
 import { getFixed32 } from '../format/coding'
 import { crc32cExtend, unmaskCrc } from '../format/crc32c'

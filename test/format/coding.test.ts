@@ -99,3 +99,10 @@ test('ByteWriter: grows and encodes', (t) => {
   t.equal(w.view().length, 0)
   t.end()
 })
+
+test('ByteWriter: a zero initial capacity still grows', (t) => {
+  const w = new ByteWriter(0)
+  w.bytes(Buffer.from('hello'))
+  t.equal(w.view().toString(), 'hello')
+  t.end()
+})

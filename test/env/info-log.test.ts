@@ -1,0 +1,41 @@
+import test = require('tape')
+import * as fs from 'fs'
+import * as os from 'os'
+import * as path from 'path'
+import { InfoLog } from '../../lib/env/info-log'
+
+test('info log: rotates LOG to LOG.old and appends timestamped lines', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsm-infolog-'))
+  const first = InfoLog.open(dir)
+  first.write('hello')
+  first.write('second line\n')
+  first.close()
+  first.close()
+  first.write('after close is ignored')
+  const text = fs.readFileSync(path.join(dir, 'LOG'), 'utf8')
+  const lines = text.split('\n')
+  t.equal(lines.length, 3, 'two lines and a final newline')
+  t.match(lines[0], /^\d{4}\/\d\d\/\d\d-\d\d:\d\d:\d\d\.\d{6} \d+ hello$/, lines[0])
+  t.ok(lines[1].endsWith(' second line'))
+
+  const second = InfoLog.open(dir)
+  second.write('next open')
+  second.close()
+  t.equal(fs.readFileSync(path.join(dir, 'LOG.old'), 'utf8'), text, 'previous LOG kept as LOG.old')
+  t.ok(fs.readFileSync(path.join(dir, 'LOG'), 'utf8').endsWith(' next open\n'))
+  t.end()
+})
+
+test('info log: open fails with LEVEL_IO_ERROR; noop writes nothing', (t) => {
+  try {
+    InfoLog.open(path.join(os.tmpdir(), 'lsm-infolog-missing', 'nested'))
+    t.fail('opened')
+  } catch (err) {
+    t.equal((err as { code?: string }).code, 'LEVEL_IO_ERROR')
+  }
+  const log = InfoLog.noop()
+  log.write('nothing')
+  log.close()
+  t.pass('noop log accepts writes')
+  t.end()
+})
