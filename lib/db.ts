@@ -12,6 +12,7 @@
 import * as fs from 'fs'
 import * as path from 'path'
 import { ioError, levelError } from './errors'
+import { compareBytes } from './format/bytes'
 import { ByteWriter } from './format/coding'
 import { logFileName, parseFileName, tableFileName, legacyTableFileName } from './format/filename'
 import { ValueKind } from './format/internal-key'
@@ -65,6 +66,7 @@ export class Engine implements WriteTarget {
   private flushing: Promise<void> | undefined
   private backgroundError: Error | undefined
   private closed = false
+  private readonly levelStats = Array.from({ length: NUM_LEVELS }, () => ({ micros: 0, bytesRead: 0, bytesWritten: 0 }))
 
   private constructor (
     readonly location: string,
@@ -293,6 +295,7 @@ export class Engine implements WriteTarget {
     try {
       // Let the writes that triggered the switch resolve before the CPU-heavy build.
       await new Promise((resolve) => setImmediate(resolve))
+      const started = process.hrtime.bigint()
       const meta = this.buildTableFrom(imm)
       const edit = emptyEdit()
       edit.logNumber = this.walNumber
@@ -301,6 +304,7 @@ export class Engine implements WriteTarget {
         const level = this.versions.current.pickLevelForMemTableOutput(
           smallestUserKey(meta), largestUserKey(meta), maxGrandparentOverlapBytes(this.options.maxFileSize))
         edit.newFiles.push({ level, file: meta })
+        this.recordStats(level, Number(process.hrtime.bigint() - started) / 1000, 0, meta.size)
       }
       try {
         await this.versions.logAndApply(edit)
@@ -432,6 +436,80 @@ export class Engine implements WriteTarget {
     this.tableCache.close()
     this.infoLog.close()
     this.lock.release()
+  }
+
+  /**
+   * Bytes of table files that hold keys in [start, end), estimated from the tables' index
+   * blocks as LevelDB does. Data still in memtables counts nothing.
+   */
+  approximateSize (start: Uint8Array, end: Uint8Array): number {
+    if (compareBytes(start, end) >= 0) return 0
+    const version = this.versions.current
+    return Math.max(0, this.approximateOffsetOf(version, end) - this.approximateOffsetOf(version, start))
+  }
+
+  private approximateOffsetOf (version: Version, key: Uint8Array): number {
+    let offset = 0
+    for (let level = 0; level < NUM_LEVELS; level++) {
+      for (const file of version.files[level]) {
+        if (compareBytes(largestUserKey(file), key) < 0) {
+          offset += file.size
+        } else if (compareBytes(smallestUserKey(file), key) > 0) {
+          // Sorted levels hold nothing further before `key`; level-0 files may.
+          if (level > 0) break
+        } else {
+          const table = this.tableCache.acquire(file.number, file.size)
+          try {
+            offset += table.approximateOffsetOf(key)
+          } finally {
+            this.tableCache.release(table)
+          }
+        }
+      }
+    }
+    return offset
+  }
+
+  /** LevelDB's GetProperty names; '' for unknown ones, as classic-level answers. */
+  property (name: string): string {
+    const version = this.versions.current
+    const prefix = 'leveldb.'
+    if (!name.startsWith(prefix)) return ''
+    const rest = name.slice(prefix.length)
+    const levelMatch = /^num-files-at-level(\d+)$/.exec(rest)
+    if (levelMatch !== null) {
+      const level = Number(levelMatch[1])
+      return level < NUM_LEVELS ? String(version.numFiles(level)) : ''
+    }
+    switch (rest) {
+      case 'stats': return this.describeStats(version)
+      case 'sstables': return version.describe()
+      case 'approximate-memory-usage': return String(this.approximateMemoryUsage())
+      default: return ''
+    }
+  }
+
+  private describeStats (version: Version): string {
+    const mb = (bytes: number): string => (bytes / 1048576).toFixed(0)
+    let out = '                               Compactions\n' +
+      'Level  Files Size(MB) Time(sec) Read(MB) Write(MB)\n' +
+      '--------------------------------------------------\n'
+    for (let level = 0; level < NUM_LEVELS; level++) {
+      const stats = this.levelStats[level]
+      const files = version.numFiles(level)
+      if (files === 0 && stats.micros === 0) continue
+      out += `${String(level).padStart(3)} ${String(files).padStart(8)} ${mb(version.levelBytes(level)).padStart(8)} ` +
+        `${(stats.micros / 1e6).toFixed(0).padStart(9)} ${mb(stats.bytesRead).padStart(8)} ${mb(stats.bytesWritten).padStart(9)}\n`
+    }
+    return out
+  }
+
+  /** Adds a finished flush or compaction's work to the level's `leveldb.stats` row. */
+  private recordStats (level: number, micros: number, bytesRead: number, bytesWritten: number): void {
+    const stats = this.levelStats[level]
+    stats.micros += micros
+    stats.bytesRead += bytesRead
+    stats.bytesWritten += bytesWritten
   }
 
   approximateMemoryUsage (): number {

@@ -11,7 +11,8 @@ import { LsmIterator } from './level-iterator'
 import { LsmSnapshot } from './level-snapshot'
 import { LsmChainedBatch } from './level-chained-batch'
 import { clearRange } from './level-clear'
-import { type Bytes, type Format, keyBytes, toFormat } from './level-codec'
+import { type Bytes, type Format, keyBytes, ownBytes, toFormat } from './level-codec'
+import { destroyDatabase, repairDatabase } from './repair'
 
 export interface LsmLevelOptions<K, V> extends AbstractDatabaseOptions<K, V> {
   compression?: boolean
@@ -140,6 +141,44 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
 
   async _clear (options: Record<string, unknown>): Promise<void> {
     await clearRange(this.engine, options)
+  }
+
+  /** Approximate bytes on disk used by keys in [start, end); memtable data counts nothing. */
+  async approximateSize (start: K, end: K, options?: { keyEncoding?: string }): Promise<number> {
+    if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required")
+    if (this.status === 'opening') return this.deferAsync(async () => await this.approximateSize(start, end, options))
+    const [startBytes, endBytes] = this.encodeRangeArguments('approximateSize', start, end, options)
+    return this.engine.approximateSize(startBytes, endBytes)
+  }
+
+  /** LevelDB's GetProperty: leveldb.num-files-at-levelN, leveldb.stats, leveldb.sstables, leveldb.approximate-memory-usage. */
+  getProperty (property: string): string {
+    if (typeof property !== 'string') throw new TypeError("The first argument 'property' must be a string")
+    // Synchronous, so it cannot be deferred while opening (as in classic-level).
+    if (this.status !== 'open') throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open')
+    return this.engine.property(property)
+  }
+
+  static async destroy (location: string): Promise<void> {
+    if (typeof location !== 'string' || location === '') {
+      throw new TypeError("The first argument 'location' must be a non-empty string")
+    }
+    await destroyDatabase(location)
+  }
+
+  static async repair (location: string): Promise<void> {
+    if (typeof location !== 'string' || location === '') {
+      throw new TypeError("The first argument 'location' must be a non-empty string")
+    }
+    await repairDatabase(location)
+  }
+
+  private encodeRangeArguments (method: string, start: K, end: K, options?: { keyEncoding?: string }): [Buffer, Buffer] {
+    if (this.status !== 'open') {
+      throw levelError('LEVEL_DATABASE_NOT_OPEN', `Database is not open: cannot call ${method}()`)
+    }
+    const keyEncoding = this.keyEncoding(typeof options === 'object' && options !== null ? options.keyEncoding as any : undefined)
+    return [ownBytes(keyEncoding.encode(start as any)), ownBytes(keyEncoding.encode(end as any))]
   }
 }
 
