@@ -4,4 +4,5 @@
 // under `level` and everything built on it.
 
 export { LsmLevel, LsmLevel as ClassicLevel } from './lib/level'
-export type { LsmLevelOptions, LsmLevelOptions as DatabaseOptions } from './lib/level'
+export type { LsmLevelOptions } from './lib/level'
+export type * from './lib/level-types'

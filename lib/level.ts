@@ -3,7 +3,14 @@
 // abstract-level; everything below them is the engine (lib/db.ts).
 
 import { AbstractLevel } from 'abstract-level'
-import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
+import type {
+  AbstractBatchOperation, AbstractChainedBatch, AbstractIterator, AbstractKeyIterator, AbstractOpenOptions,
+  AbstractSnapshot, AbstractValueIterator
+} from 'abstract-level'
+import type {
+  BatchOptions, ChainedBatchWriteOptions, DatabaseOptions, DelOptions, GetManyOptions, GetOptions, HasManyOptions,
+  HasOptions, IteratorOptions, KeyIteratorOptions, OpenOptions, PutOptions, StartEndOptions, ValueIteratorOptions
+} from './level-types'
 import { Engine } from './db'
 import { levelError } from './errors'
 import { resolveOptions } from './options'
@@ -14,15 +21,7 @@ import { clearRange } from './level-clear'
 import { type Bytes, type Format, keyBytes, ownBytes, toFormat } from './level-codec'
 import { destroyDatabase, repairDatabase } from './repair'
 
-export interface LsmLevelOptions<K, V> extends AbstractDatabaseOptions<K, V> {
-  compression?: boolean
-  cacheSize?: number
-  writeBufferSize?: number
-  blockSize?: number
-  maxOpenFiles?: number
-  blockRestartInterval?: number
-  maxFileSize?: number
-}
+export type LsmLevelOptions<K, V> = DatabaseOptions<K, V>
 
 interface FormatOptions {
   keyEncoding?: Format
@@ -35,6 +34,42 @@ interface FormatOptions {
 interface BatchOp { type: 'put' | 'del', key: Bytes, value?: Bytes }
 
 const kEngine = Symbol('engine')
+
+export interface LsmChainedBatchTyped<TDatabase, K, V> extends AbstractChainedBatch<TDatabase, K, V> {
+  write (): Promise<void>
+  write (options: ChainedBatchWriteOptions): Promise<void>
+}
+
+// Declaration merging gives the class classic-level's public signatures, with its option
+// types (sync, fillCache, highWaterMarkBytes...) on top of abstract-level's.
+export interface LsmLevel<K = string, V = string> {
+  open (): Promise<void>
+  open (options: OpenOptions): Promise<void>
+  get (key: K): Promise<V | undefined>
+  get<K2 = K, V2 = V> (key: K2, options: GetOptions<K2, V2>): Promise<V2 | undefined>
+  getSync (key: K): V | undefined
+  getSync<K2 = K, V2 = V> (key: K2, options: GetOptions<K2, V2>): V2 | undefined
+  getMany (keys: K[]): Promise<Array<V | undefined>>
+  getMany<K2 = K, V2 = V> (keys: K2[], options: GetManyOptions<K2, V2>): Promise<Array<V2 | undefined>>
+  has (key: K): Promise<boolean>
+  has<K2 = K> (key: K2, options: HasOptions<K2>): Promise<boolean>
+  hasMany (keys: K[]): Promise<boolean[]>
+  hasMany<K2 = K> (keys: K2[], options: HasManyOptions<K2>): Promise<boolean[]>
+  put (key: K, value: V): Promise<void>
+  put<K2 = K, V2 = V> (key: K2, value: V2, options: PutOptions<K2, V2>): Promise<void>
+  del (key: K): Promise<void>
+  del<K2 = K> (key: K2, options: DelOptions<K2>): Promise<void>
+  batch (operations: Array<AbstractBatchOperation<this, K, V>>): Promise<void>
+  batch<K2 = K, V2 = V> (operations: Array<AbstractBatchOperation<this, K2, V2>>, options: BatchOptions<K2, V2>): Promise<void>
+  batch (): LsmChainedBatchTyped<this, K, V>
+  iterator (): AbstractIterator<this, K, V>
+  iterator<K2 = K, V2 = V> (options: IteratorOptions<K2, V2>): AbstractIterator<this, K2, V2>
+  keys (): AbstractKeyIterator<this, K>
+  keys<K2 = K> (options: KeyIteratorOptions<K2>): AbstractKeyIterator<this, K2>
+  values (): AbstractValueIterator<this, K, V>
+  values<K2 = K, V2 = V> (options: ValueIteratorOptions<K2, V2>): AbstractValueIterator<this, K2, V2>
+  snapshot (options?: any): AbstractSnapshot
+}
 
 export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buffer | Uint8Array, K, V> {
   private readonly _location: string
@@ -144,9 +179,11 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
   }
 
   /** Approximate bytes on disk used by keys in [start, end); memtable data counts nothing. */
-  async approximateSize (start: K, end: K, options?: { keyEncoding?: string }): Promise<number> {
+  async approximateSize (start: K, end: K): Promise<number>
+  async approximateSize<K2 = K> (start: K2, end: K2, options: StartEndOptions<K2>): Promise<number>
+  async approximateSize (start: unknown, end: unknown, options?: StartEndOptions<unknown>): Promise<number> {
     if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required")
-    if (this.status === 'opening') return this.deferAsync(async () => await this.approximateSize(start, end, options))
+    if (this.status === 'opening') return this.deferAsync(async () => await this.approximateSize(start, end, options as StartEndOptions<unknown>))
     const [startBytes, endBytes] = this.encodeRangeArguments('approximateSize', start, end, options)
     return this.engine.approximateSize(startBytes, endBytes)
   }
@@ -173,7 +210,7 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
     await repairDatabase(location)
   }
 
-  private encodeRangeArguments (method: string, start: K, end: K, options?: { keyEncoding?: string }): [Buffer, Buffer] {
+  private encodeRangeArguments (method: string, start: unknown, end: unknown, options?: StartEndOptions<unknown>): [Buffer, Buffer] {
     if (this.status !== 'open') {
       throw levelError('LEVEL_DATABASE_NOT_OPEN', `Database is not open: cannot call ${method}()`)
     }
