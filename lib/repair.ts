@@ -147,7 +147,7 @@ class Repairer {
     const size = fs.statSync(filePath).size
     let table: Table
     try {
-      table = Table.open(openRandomAccessFile(filePath), size, 0, undefined)
+      table = openTable(filePath, size)
     } catch (err) {
       this.infoLog.write(`Table #${number}: cannot open (${(err as Error).message}); moved to lost/`)
       this.archive(path.basename(filePath))
@@ -178,7 +178,7 @@ class Repairer {
   }
 
   private salvage (filePath: string, number: number): void {
-    const table = Table.open(openRandomAccessFile(filePath), fs.statSync(filePath).size, 0, undefined)
+    const table = openTable(filePath, fs.statSync(filePath).size)
     const copyNumber = this.newFileNumber()
     const writer = new TableFileWriter(this.location, copyNumber, DEFAULT_OPTIONS)
     try {
@@ -210,6 +210,17 @@ class Repairer {
     const lost = path.join(this.location, 'lost')
     fs.mkdirSync(lost, { recursive: true })
     fs.renameSync(path.join(this.location, name), path.join(lost, name))
+  }
+}
+
+/** Opens a table without a cache; the file is closed again if the table cannot be read. */
+function openTable (filePath: string, size: number): Table {
+  const file = openRandomAccessFile(filePath)
+  try {
+    return Table.open(file, size, 0, undefined)
+  } catch (err) {
+    file.close()
+    throw err
   }
 }
 

@@ -183,17 +183,21 @@ export class Table {
   close (): void {
     if (this.closed) return
     this.closed = true
-    const cache = this.blockCache
-    if (cache !== undefined && this.blocksCached) {
-      const index = this.indexBlock.iterator()
-      const handle = { offset: 0, size: 0 }
-      for (index.seekToFirst(); index.valid(); index.next()) {
-        this.decodeIndexValue(index, handle)
-        cache.delete(this.cacheId, handle.offset)
-      }
-    }
     this.dataCursor = undefined
-    this.file.close()
+    try {
+      const cache = this.blockCache
+      if (cache !== undefined && this.blocksCached) {
+        // Only data blocks are cached, and the index names every one of them.
+        const index = this.indexBlock.iterator()
+        const handle = { offset: 0, size: 0 }
+        for (index.seekToFirst(); index.valid(); index.next()) {
+          this.decodeIndexValue(index, handle)
+          cache.delete(this.cacheId, handle.offset)
+        }
+      }
+    } finally {
+      this.file.close()
+    }
   }
 
   /** The data block at `handle`, from the cache or the file. Used by TableIterator. */
