@@ -29,7 +29,10 @@ import { SnapshotList } from './snapshot-list'
 import { BlockCache } from './cache/lru-cache'
 import { TableCache } from './cache/table-cache'
 import { writeTable } from './compaction/table-file'
-import { maxGrandparentOverlapBytes, NUM_LEVELS } from './version/constants'
+import { compactionJob, fileNumbersNeeded, flushJob } from './compaction/jobs'
+import { compactionEdit, isTrivialMove, pickCompaction, pickRangeCompaction, type CompactionTask, type PickerOptions } from './compaction/picker'
+import { runInBackground } from './compaction/worker-pool'
+import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER, maxGrandparentOverlapBytes, NUM_LEVELS } from './version/constants'
 import { smallestUserKey, largestUserKey, type FileMeta } from './version/file-meta'
 import type { Version } from './version/version'
 import { emptyEdit } from './version/version-edit'
@@ -64,6 +67,12 @@ export class Engine implements WriteTarget {
   private readonly blockCache: BlockCache
   private readonly pendingOutputs = new Set<number>()
   private flushing: Promise<void> | undefined
+  // Set while a flush has chosen its output level but not yet installed it: a compaction
+  // picked meanwhile could write outputs overlapping that file.
+  private flushInstalling = false
+  private compacting: Promise<void> | undefined
+  private compactionStop: Int32Array | undefined
+  private readonly pickerOptions: PickerOptions
   private backgroundError: Error | undefined
   private closed = false
   private readonly levelStats = Array.from({ length: NUM_LEVELS }, () => ({ micros: 0, bytesRead: 0, bytesWritten: 0 }))
@@ -76,8 +85,10 @@ export class Engine implements WriteTarget {
     readonly versions: VersionSet
   ) {
     this.writes = new WriteQueue(this)
+    this.pickerOptions = { maxFileSize: options.maxFileSize }
     this.blockCache = new BlockCache(options.cacheSize)
-    this.tableCache = new TableCache(location, options.maxOpenFiles, this.blockCache)
+    // As LevelDB, keep ten descriptors of maxOpenFiles for the WAL, MANIFEST and others.
+    this.tableCache = new TableCache(location, options.maxOpenFiles - 10, this.blockCache)
   }
 
   static async open (location: string, options: EngineOptions): Promise<Engine> {
@@ -151,6 +162,7 @@ export class Engine implements WriteTarget {
     edit.logNumber = this.walNumber
     versions.writeNewManifest(edit)
     this.deleteObsoleteFiles()
+    this.maybeScheduleCompaction()
   }
 
   /** Replays one WAL into the memtable; returns false if it stopped at damage. */
@@ -242,12 +254,22 @@ export class Engine implements WriteTarget {
 
   // --- WriteTarget: driven by the WriteQueue ---
 
-  makeRoom (): Promise<void> | undefined {
+  makeRoom (allowDelay: boolean): Promise<void> | undefined {
     if (this.backgroundError !== undefined) return Promise.reject(this.backgroundError)
+    const level0Files = this.versions.current.numFiles(0)
+    if (allowDelay && level0Files >= L0_SLOWDOWN_WRITES_TRIGGER) {
+      // Many level-0 files: give compaction a millisecond per write group rather than stall
+      // the writers outright later (LevelDB's slowdown, as a timer instead of a sleep).
+      return new Promise((resolve) => setTimeout(resolve, 1))
+    }
     if (this.mem.approximateMemoryUsage() < this.options.writeBufferSize) return undefined
     if (this.imm !== undefined) {
       // Back-pressure: the previous memtable is still being flushed.
       return this.flushing ?? Promise.resolve()
+    }
+    if (level0Files >= L0_STOP_WRITES_TRIGGER) {
+      this.maybeScheduleCompaction()
+      return this.compacting ?? this.flushing ?? new Promise((resolve) => setTimeout(resolve, 1))
     }
     this.switchMemTable()
     return undefined
@@ -292,32 +314,138 @@ export class Engine implements WriteTarget {
 
   private async flushImmutable (): Promise<void> {
     const imm = this.imm as MemTable
+    const number = this.versions.newFileNumber()
+    this.pendingOutputs.add(number)
     try {
-      // Let the writes that triggered the switch resolve before the CPU-heavy build.
-      await new Promise((resolve) => setImmediate(resolve))
       const started = process.hrtime.bigint()
-      const meta = this.buildTableFrom(imm)
+      const result = await runInBackground(flushJob(this.location, this.options, number, imm), 'flush')
+      const meta = result.outputs[0]
       const edit = emptyEdit()
       edit.logNumber = this.walNumber
       if (meta !== undefined) {
-        this.pendingOutputs.add(meta.number)
-        const level = this.versions.current.pickLevelForMemTableOutput(
-          smallestUserKey(meta), largestUserKey(meta), maxGrandparentOverlapBytes(this.options.maxFileSize))
+        // While a compaction runs, its outputs are not in the version yet: only level 0 is
+        // sure not to collide with them.
+        const level = this.compacting !== undefined
+          ? 0
+          : this.versions.current.pickLevelForMemTableOutput(
+            smallestUserKey(meta), largestUserKey(meta), maxGrandparentOverlapBytes(this.options.maxFileSize))
         edit.newFiles.push({ level, file: meta })
         this.recordStats(level, Number(process.hrtime.bigint() - started) / 1000, 0, meta.size)
+        this.infoLog.write(`Level-${level} table #${number}: ${meta.size} bytes`)
       }
+      this.flushInstalling = true
       try {
         await this.versions.logAndApply(edit)
       } finally {
-        if (meta !== undefined) this.pendingOutputs.delete(meta.number)
+        this.flushInstalling = false
       }
       this.imm = undefined
-      this.deleteObsoleteFiles()
     } catch (err) {
       this.backgroundError = err as Error
       this.infoLog.write(`Flush failed: ${(err as Error).message}`)
       throw err
+    } finally {
+      this.pendingOutputs.delete(number)
     }
+    this.deleteObsoleteFiles()
+    this.maybeScheduleCompaction()
+  }
+
+  // --- compaction ---
+
+  /** Starts the next automatic compaction if one is due and none is running. */
+  private maybeScheduleCompaction (): void {
+    if (this.compacting !== undefined || this.closed || this.backgroundError !== undefined || this.flushInstalling) return
+    const task = pickCompaction(this.versions.current, this.versions.compactPointers, this.pickerOptions)
+    if (task === undefined) return
+    this.startCompaction(task)
+  }
+
+  private startCompaction (task: CompactionTask): Promise<void> {
+    const running = this.runCompaction(task).catch((err) => {
+      this.infoLog.write(`Compaction failed: ${(err as Error).message}`)
+      // Stopped by close(): the inputs are intact and the next open carries on.
+      if (this.closed) return
+      this.backgroundError = err as Error
+      throw err
+    }).finally(() => {
+      this.compacting = undefined
+      this.compactionStop = undefined
+      this.maybeScheduleCompaction()
+    })
+    this.compacting = running.catch(() => {})
+    return running
+  }
+
+  private async runCompaction (task: CompactionTask): Promise<void> {
+    const versions = this.versions
+    const started = process.hrtime.bigint()
+    const inputs = task.inputs[0].length + task.inputs[1].length
+    if (isTrivialMove(task)) {
+      await versions.logAndApply(compactionEdit(task, task.inputs[0]))
+      this.infoLog.write(`Moved #${task.inputs[0][0].number} to level-${task.level + 1}`)
+      return
+    }
+    const version = versions.current
+    versions.pin(version)
+    const numbers: number[] = []
+    for (let i = fileNumbersNeeded(task); i > 0; i--) {
+      const number = versions.newFileNumber()
+      numbers.push(number)
+      this.pendingOutputs.add(number)
+    }
+    const stop = new SharedArrayBuffer(4)
+    this.compactionStop = new Int32Array(stop)
+    try {
+      const smallestSnapshot = this.snapshots.oldest(versions.lastSequence)
+      const job = compactionJob(this.location, this.options, task, version, smallestSnapshot, numbers, stop)
+      const result = await runInBackground(job, 'compaction')
+      await versions.logAndApply(compactionEdit(task, result.outputs))
+      this.recordStats(task.level + 1, Number(process.hrtime.bigint() - started) / 1000, result.bytesRead, result.bytesWritten)
+      this.infoLog.write(`Compacted ${inputs} files at level-${task.level} (${task.reason}) into ${result.outputs.length} files at level-${task.level + 1}, dropped ${result.droppedEntries} entries`)
+    } finally {
+      for (const number of numbers) this.pendingOutputs.delete(number)
+      versions.unpin(version)
+      this.deleteObsoleteFiles()
+    }
+  }
+
+  /**
+   * Flushes the memtable, then compacts every level's files that overlap [begin, end]
+   * (user keys, inclusive; undefined = open), level by level, as LevelDB's CompactRange.
+   */
+  async compactRange (begin: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
+    await this.flushMemTable()
+    let deepest = 0
+    for (let level = 1; level < NUM_LEVELS; level++) {
+      if (this.versions.current.overlapsLevel(level, begin, end)) deepest = level
+    }
+    // Level by level down to the one above the deepest that holds part of the range.
+    for (let level = 0; level < Math.max(1, deepest); level++) {
+      let from = begin
+      for (;;) {
+        while (this.compacting !== undefined) await this.compacting
+        if (this.backgroundError !== undefined) throw this.backgroundError
+        if (this.closed) return
+        const task = pickRangeCompaction(this.versions.current, level, from, end, this.pickerOptions)
+        if (task === undefined) break
+        await this.startCompaction(task)
+        const last = task.inputs[0][task.inputs[0].length - 1]
+        const lastKey = largestUserKey(last)
+        if (end !== undefined && compareBytes(lastKey, end) >= 0) break
+        // Continue just past the last input; a key equal to lastKey was fully included.
+        from = Buffer.concat([lastKey, Buffer.from([0])])
+      }
+    }
+  }
+
+  /** Seals and flushes the memtable (if it holds anything) and waits until that is done. */
+  private async flushMemTable (): Promise<void> {
+    await this.writes.idle()
+    while (this.flushing !== undefined) await this.flushing.catch(() => {})
+    if (this.backgroundError !== undefined) throw this.backgroundError
+    if (!this.mem.empty) this.switchMemTable()
+    while (this.flushing !== undefined) await this.flushing
   }
 
   /** Removes files that no version, pending output or live WAL needs. */
@@ -430,7 +558,10 @@ export class Engine implements WriteTarget {
     if (this.closed) return
     this.closed = true
     await this.writes.idle()
-    if (this.flushing !== undefined) await this.flushing.catch(() => {})
+    if (this.compactionStop !== undefined) Atomics.store(this.compactionStop, 0, 1)
+    while (this.flushing !== undefined || this.compacting !== undefined) {
+      await Promise.all([this.flushing?.catch(() => {}), this.compacting])
+    }
     try { fs.closeSync(this.walFd) } catch {}
     this.versions.close()
     this.tableCache.close()

@@ -89,7 +89,8 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
       explicitSnapshots: true,
       implicitSnapshots: true,
       permanence: true,
-      signals: { iterators: true }
+      signals: { iterators: true },
+      additionalMethods: { approximateSize: true, compactRange: true }
     } as any, options as any)
     this._location = location
     this[kEngine] = undefined
@@ -186,6 +187,19 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
     if (this.status === 'opening') return this.deferAsync(async () => await this.approximateSize(start, end, options as StartEndOptions<unknown>))
     const [startBytes, endBytes] = this.encodeRangeArguments('approximateSize', start, end, options)
     return this.engine.approximateSize(startBytes, endBytes)
+  }
+
+  /**
+   * Flushes the memtable and compacts the tables holding keys in [start, end] through every
+   * level, dropping overwritten and deleted versions no snapshot needs.
+   */
+  async compactRange (start: K, end: K): Promise<void>
+  async compactRange<K2 = K> (start: K2, end: K2, options: StartEndOptions<K2>): Promise<void>
+  async compactRange (start: unknown, end: unknown, options?: StartEndOptions<unknown>): Promise<void> {
+    if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required")
+    if (this.status === 'opening') return this.deferAsync(async () => await this.compactRange(start, end, options as StartEndOptions<unknown>))
+    const [startBytes, endBytes] = this.encodeRangeArguments('compactRange', start, end, options)
+    await this.engine.compactRange(startBytes, endBytes)
   }
 
   /** LevelDB's GetProperty: leveldb.num-files-at-levelN, leveldb.stats, leveldb.sstables, leveldb.approximate-memory-usage. */

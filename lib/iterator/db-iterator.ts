@@ -100,35 +100,34 @@ export class DbIterator {
   }
 
   /**
-   * Moves to `target` within the range: forward, the first key >= target; reverse, the last
-   * key <= target. A target outside the range leaves the iterator exhausted.
+   * Moves to `target`: forward, the first key >= target; reverse, the last key <= target.
+   * A target outside the range leaves the iterator exhausted, as in classic-level.
    */
   seek (target: Uint8Array): void {
     this.positioned = true
+    if (this.outOfRange(target)) {
+      this.isValid = false
+      return
+    }
     if (this.reverse) {
-      if (this.lower !== undefined) {
-        const c = compareBytes(target, this.lower)
-        if (c < 0 || (c === 0 && this.lowerExclusive)) return this.exhaust()
-      }
-      if (this.upper !== undefined && compareBytes(target, this.upper) >= 0) {
-        this.positionAtUpperBound(this.upper, this.upperExclusive)
-      } else {
-        this.positionAtUpperBound(target, false)
-      }
+      this.positionAtUpperBound(target, false)
       this.findPreviousVisible()
     } else {
-      if (this.upper !== undefined) {
-        const c = compareBytes(target, this.upper)
-        if (c > 0 || (c === 0 && this.upperExclusive)) return this.exhaust()
-      }
-      if (this.lower !== undefined && compareBytes(target, this.lower) <= 0) {
-        this.input.seek(this.lower, MAX_SEQUENCE)
-        this.findNextVisible(this.lowerExclusive ? this.lower : undefined)
-      } else {
-        this.input.seek(target, MAX_SEQUENCE)
-        this.findNextVisible(undefined)
-      }
+      this.input.seek(target, MAX_SEQUENCE)
+      this.findNextVisible(undefined)
     }
+  }
+
+  private outOfRange (key: Uint8Array): boolean {
+    if (this.lower !== undefined) {
+      const c = compareBytes(key, this.lower)
+      if (c < 0 || (c === 0 && this.lowerExclusive)) return true
+    }
+    if (this.upper !== undefined) {
+      const c = compareBytes(key, this.upper)
+      if (c > 0 || (c === 0 && this.upperExclusive)) return true
+    }
+    return false
   }
 
   close (): void {
@@ -137,10 +136,6 @@ export class DbIterator {
     this.input.close()
     this.isValid = false
     this.onClose?.()
-  }
-
-  private exhaust (): void {
-    this.isValid = false
   }
 
   /** Puts the input on the last entry whose user key is below (or at, if inclusive) `bound`. */

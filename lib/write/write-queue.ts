@@ -15,10 +15,11 @@ import { WriteBatchBuilder } from '../wal/write-batch'
 
 export interface WriteTarget {
   /**
-   * Called with a group before it is logged; resolves (usually synchronously: return
-   * undefined) once there is room for it, e.g. after a memtable flush.
+   * Called before a group is logged; resolves (usually synchronously: return undefined)
+   * once there is room for it, e.g. after a memtable flush. A group is delayed at most once
+   * to slow writers down (allowDelay is false after its first wait).
    */
-  makeRoom (): Promise<void> | undefined
+  makeRoom (allowDelay: boolean): Promise<void> | undefined
   /** Appends the encoded batch (sequence already set) to the WAL; throws on failure. */
   appendToLog (batch: Buffer): void
   /** fdatasync of the WAL, for groups that asked for sync. */
@@ -46,6 +47,7 @@ export class WriteQueue {
   private open: Group | undefined
   private busy = false
   private scheduled = false
+  private waited = false
   private failure: Error | undefined
   private idleWaiters: Array<() => void> = []
   private spare: Group | undefined
@@ -86,14 +88,16 @@ export class WriteQueue {
   private readonly drain = (): void => {
     this.scheduled = false
     while (!this.busy && this.open !== undefined) {
-      const room = this.target.makeRoom()
+      const room = this.target.makeRoom(!this.waited)
       if (room !== undefined) {
+        this.waited = true
         this.busy = true
         room.then(() => this.resume(), (err) => this.failAll(err))
         return
       }
       const group = this.open
       this.open = undefined
+      this.waited = false
       this.commitGroup(group)
     }
     if (!this.busy && this.open === undefined) this.notifyIdle()

@@ -1,0 +1,151 @@
+// The process-wide pool of background workers, shared by every open database. It has two
+// lanes, each one worker thread running one job at a time in submission order, so that a
+// long compaction never holds up a flush (and a flush never waits behind a queue of
+// compactions). Workers start on first use and are unref'd while idle, so an idle pool never
+// keeps the process alive; a worker is ref'd while it runs a job, so pending work finishes.
+//
+// A worker that dies (uncaught error, out of memory, terminate) takes its current job with
+// it: the job is rejected and the next job starts a fresh worker. Files the dead job had
+// written are not in any version; the caller's obsolete-file sweep removes them.
+//
+// LSM_LEVEL_INLINE_JOBS=1 runs every job on the calling thread instead (for debugging and
+// profiling): synchronously, inside an already resolved promise. So does running from the
+// TypeScript sources (ts-node, tsx), where there is no compiled worker.js to start.
+
+import * as fs from 'fs'
+import * as path from 'path'
+import { Worker } from 'worker_threads'
+import {
+  type Job, type JobErrorMessage, type JobResult, deserializeJobError, executeJob, reviveJobResult
+} from './jobs'
+
+export type Lane = 'flush' | 'compaction'
+
+interface Pending {
+  id: number
+  job: Job
+  resolve: (result: JobResult) => void
+  reject: (err: Error) => void
+}
+
+interface Reply {
+  id: number
+  result?: JobResult
+  error?: JobErrorMessage
+}
+
+const WORKER_SCRIPT = path.join(__dirname, 'worker.js')
+let workerScriptExists: boolean | undefined
+
+let nextJobId = 1
+
+class LaneRunner {
+  private worker: Worker | undefined
+  private running: Pending | undefined
+  private readonly queue: Pending[] = []
+  // The 'error' event of the current worker, reported with the job when it exits.
+  private workerError: Error | undefined
+
+  constructor (private readonly lane: Lane) {}
+
+  submit (job: Job): Promise<JobResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: nextJobId++, job, resolve, reject })
+      this.pump()
+    })
+  }
+
+  /** Stops the worker; its job (if any) and every queued job are rejected. */
+  terminate (): Promise<void> {
+    const queued = this.queue.splice(0)
+    for (const pending of queued) pending.reject(new Error(`Background ${this.lane} job cancelled: the worker pool was terminated`))
+    const worker = this.worker
+    if (worker === undefined) return Promise.resolve()
+    return worker.terminate().then(() => {})
+  }
+
+  private pump (): void {
+    while (this.running === undefined && this.queue.length > 0) {
+      const pending = this.queue.shift() as Pending
+      let worker: Worker
+      try {
+        worker = this.ensureWorker()
+        this.running = pending
+        worker.ref()
+        worker.postMessage({ id: pending.id, job: pending.job })
+      } catch (err) {
+        // Could not start a worker or clone the job: fail this job, try the next.
+        this.running = undefined
+        this.worker?.unref()
+        pending.reject(err as Error)
+      }
+    }
+  }
+
+  private ensureWorker (): Worker {
+    if (this.worker !== undefined) return this.worker
+    const worker = new Worker(WORKER_SCRIPT)
+    worker.unref()
+    this.worker = worker
+    this.workerError = undefined
+    worker.on('message', (reply: Reply) => this.onReply(worker, reply))
+    worker.on('error', (err: Error) => {
+      if (worker === this.worker) this.workerError = err
+    })
+    worker.on('exit', (code: number) => this.onExit(worker, code))
+    return worker
+  }
+
+  private onReply (worker: Worker, reply: Reply): void {
+    const pending = this.running
+    if (worker !== this.worker || pending === undefined || pending.id !== reply.id) return
+    this.running = undefined
+    worker.unref()
+    if (reply.error !== undefined) pending.reject(deserializeJobError(reply.error))
+    else pending.resolve(reviveJobResult(reply.result as JobResult))
+    this.pump()
+  }
+
+  private onExit (worker: Worker, code: number): void {
+    if (worker !== this.worker) return
+    this.worker = undefined
+    const pending = this.running
+    this.running = undefined
+    if (pending !== undefined) {
+      const cause = this.workerError
+      const why = cause !== undefined ? `: ${cause.message}` : ''
+      const err = new Error(`Background worker for ${this.lane} jobs exited with code ${code} during a ${pending.job.kind} job${why}`, cause === undefined ? undefined : { cause })
+      pending.reject(err)
+    }
+    this.pump()
+  }
+}
+
+const lanes = new Map<Lane, LaneRunner>()
+
+/**
+ * Runs `job` on the lane's worker thread. Resolves with its result (keys as Buffers);
+ * rejects with the job's error rebuilt as a LEVEL_* ModuleError (e.g. LEVEL_CORRUPTION
+ * naming a damaged input), or with a plain Error if the worker died.
+ */
+export function runInBackground (job: Job, lane: Lane): Promise<JobResult> {
+  workerScriptExists ??= fs.existsSync(WORKER_SCRIPT)
+  if (process.env.LSM_LEVEL_INLINE_JOBS === '1' || !workerScriptExists) {
+    return Promise.resolve().then(() => executeJob(job))
+  }
+  let runner = lanes.get(lane)
+  if (runner === undefined) {
+    if (lane !== 'flush' && lane !== 'compaction') return Promise.reject(new RangeError(`Unknown lane: ${String(lane)}`))
+    runner = new LaneRunner(lane)
+    lanes.set(lane, runner)
+  }
+  return runner.submit(job)
+}
+
+/**
+ * Stops the workers now, rejecting running and queued jobs. Not needed for a clean exit (idle
+ * workers do not hold the process); for tests and hard shutdowns. A later job starts afresh.
+ */
+export async function terminateWorkerPool (): Promise<void> {
+  await Promise.all(Array.from(lanes.values(), (runner) => runner.terminate()))
+}
