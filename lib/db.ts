@@ -522,8 +522,7 @@ export class Engine implements WriteTarget {
     }
     this.versions.pin(version)
     return new DbIterator(mergeIterators(children), sequence, options, options.reverse === true, () => {
-      this.versions.unpin(version)
-      if (version !== this.versions.current) this.deleteObsoleteFiles()
+      if (this.versions.unpin(version) && !this.closed) this.deleteObsoleteFiles()
     })
   }
 

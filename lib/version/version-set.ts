@@ -187,10 +187,15 @@ export class VersionSet {
     this.pinned.set(version, (this.pinned.get(version) ?? 0) + 1)
   }
 
-  unpin (version: Version): void {
+  /** Returns true when that was the last pin of a version that is no longer current. */
+  unpin (version: Version): boolean {
     const count = (this.pinned.get(version) ?? 0) - 1
-    if (count <= 0) this.pinned.delete(version)
-    else this.pinned.set(version, count)
+    if (count > 0) {
+      this.pinned.set(version, count)
+      return false
+    }
+    this.pinned.delete(version)
+    return version !== this.current
   }
 
   /** Numbers of every table in the current or a pinned version. */
