@@ -36,7 +36,7 @@ import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER, maxGrandparentOverl
 import { smallestUserKey, largestUserKey, type FileMeta } from './version/file-meta'
 import type { Version } from './version/version'
 import { emptyEdit } from './version/version-edit'
-import { VersionSet, writeFully } from './version/version-set'
+import { VersionSet, syncDirectoryAsync, writeFully } from './version/version-set'
 import { LogReader } from './wal/log-reader'
 import { LogWriter } from './wal/log-writer'
 import { WriteQueue, type WriteTarget } from './write/write-queue'
@@ -60,6 +60,7 @@ export class Engine implements WriteTarget {
   private walFd = -1
   private walNumber = 0
   private walWriter = new LogWriter(0)
+  private walDirectorySynced = false
   private readonly walOut = new ByteWriter(64 * 1024)
   readonly writes: WriteQueue
   readonly snapshots = new SnapshotList()
@@ -283,9 +284,14 @@ export class Engine implements WriteTarget {
     if (out.buffer.length > 1024 * 1024) out.buffer = Buffer.allocUnsafe(64 * 1024)
   }
 
-  syncLog (): Promise<void> {
+  async syncLog (): Promise<void> {
     const fd = this.walFd
-    return new Promise((resolve, reject) => {
+    if (!this.walDirectorySynced) {
+      // The first sync of a new WAL also makes its directory entry durable.
+      await syncDirectoryAsync(this.location)
+      this.walDirectorySynced = true
+    }
+    await new Promise<void>((resolve, reject) => {
       fs.fdatasync(fd, (err) => err === null ? resolve() : reject(ioError(`WAL sync: ${err.message}`, err)))
     })
   }
@@ -307,6 +313,7 @@ export class Engine implements WriteTarget {
     this.walFd = fd
     this.walNumber = number
     this.walWriter = new LogWriter(0)
+    this.walDirectorySynced = false
     this.imm = this.mem
     this.mem = new MemTable()
     this.flushing = this.flushImmutable().finally(() => { this.flushing = undefined })

@@ -170,6 +170,8 @@ export class VersionSet {
       this.scratch.reset()
       this.manifestWriter.append(encodeVersionEdit(edit), this.scratch)
       const bytes = Buffer.from(this.scratch.view())
+      // New tables' directory entries must survive power loss before the MANIFEST names them.
+      if (edit.newFiles.length > 0) await syncDirectoryAsync(this.location)
       await appendAndSync(this.manifestFd, bytes)
       for (const pointer of edit.compactPointers) this.compactPointers[pointer.level] = pointer.key
       this.logNumber = edit.logNumber as number
@@ -252,6 +254,16 @@ export function syncDirectory (location: string): void {
   } finally {
     if (fd >= 0) fs.closeSync(fd)
   }
+}
+
+/** fsync of a directory off the main thread; best effort where directories cannot be synced. */
+export function syncDirectoryAsync (location: string): Promise<void> {
+  return new Promise((resolve) => {
+    fs.open(location, 'r', (err, fd) => {
+      if (err !== null) return resolve()
+      fs.fsync(fd, () => fs.close(fd, () => resolve()))
+    })
+  })
 }
 
 export function writeFully (fd: number, bytes: Uint8Array): void {

@@ -1,0 +1,96 @@
+// The child role: runs one engine through one scenario in a process of its own (so heaps, GC
+// and peak RSS are per engine) and sends an EngineRun back to the parent.
+import { Options } from './args'
+import { Engine, loadEngine } from './engines'
+import { Rng, ValueSource, permutation, streamSeed } from './keys'
+import { dirSize, peakRss, startTiming } from './measure'
+import { EngineRun, Plan, WorkloadResult } from './results'
+import { runEventLoop, runMemory } from './scenarios'
+import { DbSession, engineOptions } from './session'
+import { WORKLOADS, fillBatches } from './workloads'
+
+function streamFor (options: Options, name: string): { rng: Rng, values: ValueSource } {
+  const rng = new Rng(streamSeed(options.seed, name))
+  return { rng, values: new ValueSource(options.valueSize, options.values, new Rng(streamSeed(options.seed, name + '/values'))) }
+}
+
+async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult[]> {
+  const { options } = plan
+  const names = options.only ?? WORKLOADS.map((w) => w.name)
+  const session = new DbSession(engine, plan.root, engineOptions(options))
+  const results: WorkloadResult[] = []
+  let filled = false
+  try {
+    for (const name of names) {
+      const workload = WORKLOADS.find((w) => w.name === name)
+      if (workload === undefined) throw new Error(`unknown workload "${name}"`)
+      let db = session.db
+      let prefilled = false
+      if (workload.fill || db === null) db = await session.fresh()
+      if (!workload.fill && !filled) {
+        const order = permutation(options.n, new Rng(streamSeed(options.seed, 'prefill')))
+        await fillBatches({ db, n: options.n, ...streamFor(options, 'prefill') }, (i) => order[i])
+        prefilled = true
+      }
+      let reopenMs: number | undefined
+      if (workload.reopen === true) {
+        const t0 = Date.now()
+        db = await session.reopen()
+        reopenMs = Date.now() - t0
+      }
+
+      const stop = startTiming()
+      const outcome = await workload.run({ db, n: options.n, ...streamFor(options, name) })
+      const timing = stop(outcome.ops)
+
+      const result: WorkloadResult = { name, ...timing, ...outcome }
+      if (prefilled) result.prefilled = true
+      if (reopenMs !== undefined) result.reopenMs = reopenMs
+      if (outcome.userBytes !== undefined) {
+        result.diskBytes = dirSize(session.location)
+        if (timing.io !== null) result.writeAmp = timing.io.wchar / outcome.userBytes
+      }
+      results.push(result)
+      process.stderr.write(`  ${name} ${Math.round(timing.opsPerSec).toLocaleString('en-US')} ops/s\n`)
+      filled = true
+    }
+  } finally {
+    await session.dispose()
+  }
+  return results
+}
+
+async function execute (plan: Plan): Promise<EngineRun> {
+  const engine = loadEngine(plan.engine, plan.options.lsmFrom)
+  const run: EngineRun = { engine: engine.name, source: engine.source, version: engine.version, scenario: plan.scenario, peakRssBytes: 0 }
+  if (plan.scenario === 'workloads') run.workloads = await runWorkloads(engine, plan)
+  else if (plan.scenario === 'memory') run.memory = await runMemory(engine, plan)
+  else run.eventLoop = await runEventLoop(engine, plan)
+  run.peakRssBytes = peakRss()
+  return run
+}
+
+/** The stack plus the cause chain: abstract-level wraps the engine's real error as `cause`. */
+function describeError (err: unknown): string {
+  const parts: string[] = []
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as Error).cause, depth++) {
+    parts.push((e as Error).stack ?? String(e))
+  }
+  return parts.join('\ncaused by: ')
+}
+
+export function runChild (): void {
+  process.once('message', (plan: Plan) => {
+    const send = (run: EngineRun): void => {
+      process.send!(run, () => process.exit(0))
+    }
+    execute(plan).then(send, (err: unknown) => send({
+      engine: plan.engine,
+      source: '',
+      version: '',
+      scenario: plan.scenario,
+      peakRssBytes: peakRss(),
+      error: describeError(err)
+    }))
+  })
+}

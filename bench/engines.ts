@@ -1,0 +1,74 @@
+// The engines under test and the slice of the abstract-level API the benchmark uses. Loading
+// is lazy (plain require) so the harness builds and runs before lsm-level's index.ts exists.
+import path = require('path')
+
+export type Value = string | Buffer
+export type Entry = [string, Value]
+
+export interface RangeOptions {
+  gt?: string
+  gte?: string
+  lt?: string
+  lte?: string
+  reverse?: boolean
+  limit?: number
+}
+
+export interface BenchIterator extends AsyncIterable<Entry> {
+  next (): Promise<Entry | undefined>
+  close (): Promise<void>
+}
+
+export interface BenchDb {
+  open (): Promise<void>
+  close (): Promise<void>
+  put (key: string, value: Value): Promise<void>
+  get (key: string): Promise<Value | undefined>
+  batch (ops: Array<{ type: 'put', key: string, value: Value }>): Promise<void>
+  iterator (options?: RangeOptions): BenchIterator
+}
+
+export type DbClass = new (location: string, options?: Record<string, unknown>) => BenchDb
+
+export interface Engine {
+  name: string
+  /** What was actually loaded, e.g. "dist/index.js" or "classic-level (via --lsm-from)". */
+  source: string
+  version: string
+  Db: DbClass
+}
+
+export const ENGINE_NAMES = ['lsm-level', 'classic-level']
+
+const root = path.join(__dirname, '..', '..')
+
+function packageVersion (spec: string): string {
+  try {
+    return require(spec + '/package.json').version
+  } catch {
+    return '?'
+  }
+}
+
+/**
+ * `lsmFrom` points the lsm-level slot at another module (e.g. classic-level) while the engine
+ * is being written; the report then labels the slot with what was really loaded.
+ */
+export function loadEngine (name: string, lsmFrom: string | null): Engine {
+  if (name === 'classic-level') {
+    const mod = require('classic-level')
+    return { name, source: 'classic-level', version: packageVersion('classic-level'), Db: mod.ClassicLevel }
+  }
+  if (name === 'lsm-level') {
+    if (lsmFrom !== null) {
+      const mod = require(lsmFrom)
+      const Db = mod.LsmLevel ?? mod.ClassicLevel
+      if (typeof Db !== 'function') throw new Error(`${lsmFrom} exports neither LsmLevel nor ClassicLevel`)
+      return { name, source: `${lsmFrom} (via --lsm-from)`, version: packageVersion(lsmFrom), Db }
+    }
+    const mod = require('../index')
+    if (typeof mod.LsmLevel !== 'function') throw new Error('dist/index.js does not export LsmLevel')
+    return { name, source: 'dist/index.js', version: packageVersion(root), Db: mod.LsmLevel }
+  }
+  throw new Error(`unknown engine "${name}" (known: ${ENGINE_NAMES.join(', ')})`)
+}

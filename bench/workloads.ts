@@ -1,0 +1,134 @@
+// The db_bench-like workloads. Every single operation is awaited before the next one starts:
+// that per-op round trip (a thread-pool hop for classic-level) is what the comparison is about.
+// Every fill leaves exactly the keys 0..n-1, so reads can check what they find.
+import { BenchDb, Value } from './engines'
+import { KEY_BYTES, Rng, ValueSource, formatKey, missingKey, permutation } from './keys'
+
+export interface WorkloadContext {
+  db: BenchDb
+  n: number
+  rng: Rng
+  values: ValueSource
+}
+
+export interface Outcome {
+  ops: number
+  /** Key and value bytes handed to the engine (fills only). */
+  userBytes?: number
+  /** Reads that found their key, and how many should have. */
+  found?: number
+  expected?: number
+}
+
+export interface Workload {
+  name: string
+  /** Fills start from an empty database; the others need the n keys present. */
+  fill: boolean
+  /** Close and reopen the database (untimed) before running, so reads come from table files. */
+  reopen?: boolean
+  run (ctx: WorkloadContext): Promise<Outcome>
+}
+
+export const BATCH_SIZE = 1000
+
+async function fillInOrder (ctx: WorkloadContext, order: (i: number) => number): Promise<Outcome> {
+  const { db, n, values } = ctx
+  for (let i = 0; i < n; i++) await db.put(formatKey(order(i)), values.next())
+  return { ops: n, userBytes: n * (KEY_BYTES + values.size) }
+}
+
+async function readRandom (ctx: WorkloadContext): Promise<Outcome> {
+  const { db, n, rng } = ctx
+  let found = 0
+  for (let i = 0; i < n; i++) {
+    if (await db.get(formatKey(rng.below(n))) !== undefined) found++
+  }
+  return { ops: n, found, expected: n }
+}
+
+/** Writes 0..n-1 in `order`, `size` per batch; also the untimed prefill for reads. */
+export async function fillBatches (ctx: WorkloadContext, order: (i: number) => number, size = BATCH_SIZE): Promise<Outcome> {
+  const { db, n, values } = ctx
+  for (let start = 0; start < n; start += size) {
+    const end = Math.min(n, start + size)
+    const ops: Array<{ type: 'put', key: string, value: Value }> = []
+    for (let i = start; i < end; i++) ops.push({ type: 'put', key: formatKey(order(i)), value: values.next() })
+    await db.batch(ops)
+  }
+  return { ops: n, userBytes: n * (KEY_BYTES + values.size) }
+}
+
+export const WORKLOADS: Workload[] = [
+  {
+    name: 'fillseq',
+    fill: true,
+    run: (ctx) => fillInOrder(ctx, (i) => i)
+  },
+  {
+    // db_bench's fillbatch: sequential keys, 1000 per write
+    name: 'fillbatch',
+    fill: true,
+    run: (ctx) => fillBatches(ctx, (i) => i)
+  },
+  {
+    // Each key once, in random order (a permutation, unlike db_bench's draws with repeats)
+    name: 'fillrandom',
+    fill: true,
+    run: (ctx) => {
+      const order = permutation(ctx.n, ctx.rng)
+      return fillInOrder(ctx, (i) => order[i])
+    }
+  },
+  {
+    name: 'overwrite',
+    fill: false,
+    run: (ctx) => fillInOrder(ctx, () => ctx.rng.below(ctx.n))
+  },
+  {
+    name: 'readrandom',
+    fill: false,
+    run: readRandom
+  },
+  {
+    name: 'readmissing',
+    fill: false,
+    run: async ({ db, n, rng }) => {
+      let found = 0
+      for (let i = 0; i < n; i++) {
+        if (await db.get(missingKey(rng.below(n))) !== undefined) found++
+      }
+      return { ops: n, found, expected: 0 }
+    }
+  },
+  {
+    name: 'readseq',
+    fill: false,
+    run: async ({ db, n }) => {
+      let count = 0
+      for await (const _entry of db.iterator()) count++
+      return { ops: count, found: count, expected: n }
+    }
+  },
+  {
+    // As db_bench: a new iterator per op, positioned at a random key, one entry read
+    name: 'seekrandom',
+    fill: false,
+    run: async ({ db, n, rng }) => {
+      let found = 0
+      for (let i = 0; i < n; i++) {
+        const key = formatKey(rng.below(n))
+        const it = db.iterator({ gte: key, limit: 1 })
+        const entry = await it.next()
+        if (entry !== undefined && entry[0] === key) found++
+        await it.close()
+      }
+      return { ops: n, found, expected: n }
+    }
+  },
+  {
+    name: 'readrandom-reopen',
+    fill: false,
+    reopen: true,
+    run: readRandom
+  }
+]

@@ -1,0 +1,97 @@
+// The memtable orders entries by user key bytes, then newest sequence first, and finds the
+// newest version visible at a sequence, tombstones included.
+
+import test = require('tape')
+import { MemTable } from '../../lib/memtable/memtable'
+import { ValueKind } from '../../lib/format/internal-key'
+
+function add (mem: MemTable, key: string | Buffer, sequence: number, kind: ValueKind, value = ''): void {
+  const k = typeof key === 'string' ? Buffer.from(key) : key
+  const v = Buffer.from(value)
+  mem.add(sequence, kind, k, 0, k.length, v, 0, v.length)
+}
+
+function entries (mem: MemTable): string[] {
+  const out: string[] = []
+  const it = mem.iterator()
+  for (it.seekToFirst(); it.valid(); it.next()) {
+    out.push(`${it.userKey().toString('hex')}@${it.sequence()}${it.kind() === ValueKind.Deletion ? 'D' : '=' + it.value().toString()}`)
+  }
+  return out
+}
+
+test('entries sort by user key bytes, then sequence descending', (t) => {
+  const mem = new MemTable()
+  add(mem, 'b', 1, ValueKind.Value, 'b1')
+  add(mem, 'a', 2, ValueKind.Value, 'a2')
+  add(mem, 'b', 3, ValueKind.Deletion)
+  add(mem, 'a', 4, ValueKind.Value, 'a4')
+  add(mem, '', 5, ValueKind.Value, 'empty')
+  add(mem, 'ab', 6, ValueKind.Value, 'ab6')
+  t.same(entries(mem), ['@5=empty', '61@4=a4', '61@2=a2', '6162@6=ab6', '62@3D', '62@1=b1'])
+  t.is(mem.count, 6)
+  t.is(mem.lastSequence, 6)
+  t.end()
+})
+
+test('keys compare as unsigned bytes: U+FFFF sorts before U+10000, 0xff after 0x00', (t) => {
+  const mem = new MemTable()
+  add(mem, '\u{10000}', 1, ValueKind.Value)
+  add(mem, '\uffff', 2, ValueKind.Value)
+  add(mem, Buffer.from([0xff]), 3, ValueKind.Value)
+  add(mem, Buffer.from([0x00]), 4, ValueKind.Value)
+  t.same(entries(mem).map((e) => e.split('@')[0]), ['00', 'efbfbf', 'f0908080', 'ff'])
+  t.end()
+})
+
+test('find returns the newest version at or below the read sequence', (t) => {
+  const mem = new MemTable()
+  add(mem, 'k', 10, ValueKind.Value, 'v10')
+  add(mem, 'k', 20, ValueKind.Deletion)
+  add(mem, 'k', 30, ValueKind.Value, 'v30')
+  const key = Buffer.from('k')
+  const at = (sequence: number): string => {
+    const node = mem.find(key, 0, key.length, sequence)
+    if (node === 0) return 'absent'
+    return mem.kindOf(node) === ValueKind.Deletion ? 'deleted' : mem.valueOf(node).toString()
+  }
+  t.is(at(9), 'absent', 'before the first write')
+  t.is(at(10), 'v10')
+  t.is(at(19), 'v10')
+  t.is(at(20), 'deleted', 'a tombstone hides older versions')
+  t.is(at(29), 'deleted')
+  t.is(at(30), 'v30')
+  t.is(at(1e15), 'v30')
+  t.is(mem.find(Buffer.from('j'), 0, 1, 1e15), 0, 'another key')
+  t.is(mem.find(Buffer.from('kk'), 0, 2, 1e15), 0, 'a longer key')
+  t.end()
+})
+
+test('iterators see entries added after they were created and survive arena growth', (t) => {
+  const mem = new MemTable(64)
+  add(mem, 'm', 1, ValueKind.Value, 'x')
+  const it = mem.iterator()
+  it.seekToFirst()
+  for (let i = 0; i < 1000; i++) add(mem, 'z' + String(i).padStart(4, '0'), i + 2, ValueKind.Value, 'v'.repeat(50))
+  t.is(it.userKey().toString(), 'm')
+  it.next()
+  t.is(it.userKey().toString(), 'z0000')
+  let n = 1
+  while (it.valid()) { it.next(); n++ }
+  t.is(n, 1001)
+  it.seekToLast()
+  t.is(it.userKey().toString(), 'z0999')
+  it.prev()
+  t.is(it.userKey().toString(), 'z0998')
+  it.seek(Buffer.from('n'), 1e15)
+  t.is(it.userKey().toString(), 'z0000')
+  t.end()
+})
+
+test('a memtable shared through its image reads the same entries', (t) => {
+  const mem = new MemTable()
+  for (let i = 0; i < 500; i++) add(mem, 'k' + (i * 37 % 500), i + 1, i % 7 === 0 ? ValueKind.Deletion : ValueKind.Value, 'v' + i)
+  const copy = MemTable.fromImage(structuredClone(mem.image()))
+  t.same(entries(copy), entries(mem))
+  t.end()
+})
