@@ -28,10 +28,11 @@ import { type EngineOptions } from './options'
 import { SnapshotList } from './snapshot-list'
 import { BlockCache } from './cache/lru-cache'
 import { TableCache } from './cache/table-cache'
-import { writeTable } from './compaction/table-file'
 import { compactionJob, fileNumbersNeeded, flushJob } from './compaction/jobs'
 import { compactionEdit, isTrivialMove, pickCompaction, pickRangeCompaction, type CompactionTask, type PickerOptions } from './compaction/picker'
-import { runInBackground } from './compaction/worker-pool'
+import { backgroundJobsInFlight, runInBackground } from './compaction/worker-pool'
+import { performance } from 'perf_hooks'
+import { backgroundSyncInProgress } from './compaction/sync-signal'
 import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER, maxGrandparentOverlapBytes, NUM_LEVELS } from './version/constants'
 import { smallestUserKey, largestUserKey, type FileMeta } from './version/file-meta'
 import type { Version } from './version/version'
@@ -41,6 +42,10 @@ import { LogReader } from './wal/log-reader'
 import { LogWriter } from './wal/log-writer'
 import { WriteQueue, type WriteTarget } from './write/write-queue'
 import { batchSequence } from './wal/write-batch'
+
+// A synchronous WAL append slower than this makes the next ones asynchronous for a while.
+const SLOW_APPEND_MS = 2
+const ASYNC_APPEND_WINDOW_MS = 1000
 
 export interface ReadOptions {
   /** Read as of this sequence (an explicit snapshot); default: the latest. */
@@ -55,12 +60,15 @@ export interface IteratorOptions extends KeyRange {
 }
 
 export class Engine implements WriteTarget {
-  private mem = new MemTable()
+  private mem: MemTable
   private imm: MemTable | undefined
   private walFd = -1
   private walNumber = 0
   private walWriter = new LogWriter(0)
   private walDirectorySynced = false
+  // The WAL the next memtable switch will use, being created in the background.
+  private nextWal: { number: number, fd?: number } | undefined
+  private asyncAppendsUntil = 0
   private readonly walOut = new ByteWriter(64 * 1024)
   readonly writes: WriteQueue
   readonly snapshots = new SnapshotList()
@@ -76,6 +84,8 @@ export class Engine implements WriteTarget {
   private readonly pickerOptions: PickerOptions
   private backgroundError: Error | undefined
   private closed = false
+  private sweeping: Promise<void> | undefined
+  private sweepAgain = false
   private readonly levelStats = Array.from({ length: NUM_LEVELS }, () => ({ micros: 0, bytesRead: 0, bytesWritten: 0 }))
 
   private constructor (
@@ -85,6 +95,7 @@ export class Engine implements WriteTarget {
     private readonly infoLog: InfoLog,
     readonly versions: VersionSet
   ) {
+    this.mem = this.newMemTable()
     this.writes = new WriteQueue(this)
     this.pickerOptions = { maxFileSize: options.maxFileSize }
     this.blockCache = new BlockCache(options.cacheSize)
@@ -108,10 +119,10 @@ export class Engine implements WriteTarget {
         versions.recover()
       }
       const engine = new Engine(location, options, lock, infoLog, versions)
-      engine.recover()
+      await engine.recover()
       return engine
     } catch (err) {
-      infoLog?.close()
+      await infoLog?.closeAsync()
       lock.release()
       throw err
     }
@@ -119,7 +130,7 @@ export class Engine implements WriteTarget {
 
   // --- recovery ---
 
-  private recover (): void {
+  private async recover (): Promise<void> {
     const versions = this.versions
     const names = fs.readdirSync(this.location)
     const present = new Set(names)
@@ -153,21 +164,28 @@ export class Engine implements WriteTarget {
         this.infoLog.write(`Skipping log #${number}: an earlier log was damaged, and replaying later records would leave a hole`)
         continue
       }
-      stopped = !this.replayLog(number, edit)
+      stopped = !(await this.replayLog(number, edit))
     }
-    if (!this.mem.empty) this.flushDuringRecovery(edit)
+    // As LevelDB does, the replayed data goes to a table and the old logs are dropped: a
+    // damaged log then cannot be replayed beyond its damage by a later open (a hole), and
+    // a directory's data is in tables after a reopen, as classic-level users expect.
+    if (!this.mem.empty) await this.flushDuringRecovery(edit)
 
     this.walNumber = versions.newFileNumber()
     this.walFd = fs.openSync(logFileName(this.location, this.walNumber), 'w')
     this.walWriter = new LogWriter(0)
     edit.logNumber = this.walNumber
     versions.writeNewManifest(edit)
+    for (const { file } of edit.newFiles) this.pendingOutputs.delete(file.number)
+    this.prepareNextWal()
+    // What recovery kept and dropped is in LOG by the time open() resolves.
+    await this.infoLog.flush()
     this.deleteObsoleteFiles()
     this.maybeScheduleCompaction()
   }
 
   /** Replays one WAL into the memtable; returns false if it stopped at damage. */
-  private replayLog (number: number, edit: ReturnType<typeof emptyEdit>): boolean {
+  private async replayLog (number: number, edit: ReturnType<typeof emptyEdit>): Promise<boolean> {
     const file = logFileName(this.location, number)
     this.infoLog.write(`Recovering log #${number}`)
     const data = fs.readFileSync(file)
@@ -176,6 +194,7 @@ export class Engine implements WriteTarget {
       if (damage === undefined) damage = `${c.reason} at offset ${c.offset} (${c.bytes} bytes)`
     })
     const versions = this.versions
+    let appliedEnd = 0
     for (let record = reader.next(); record !== undefined && damage === undefined; record = reader.next()) {
       let count: number
       try {
@@ -188,32 +207,37 @@ export class Engine implements WriteTarget {
       applyBatch(this.mem, record, first, file)
       const last = first + count - 1
       if (last > versions.lastSequence) versions.lastSequence = last
-      if (this.mem.approximateMemoryUsage() >= this.options.writeBufferSize) this.flushDuringRecovery(edit)
+      appliedEnd = reader.lastRecordEnd
+      if (this.mem.approximateMemoryUsage() >= this.options.writeBufferSize) await this.flushDuringRecovery(edit)
     }
     if (damage !== undefined) {
-      const dropped = data.length - reader.lastRecordEnd
+      const dropped = data.length - appliedEnd
       this.infoLog.write(`Log #${number}: ${damage}; kept the records before it and dropped the remaining ${dropped} bytes of this log`)
       return false
     }
     return true
   }
 
-  private flushDuringRecovery (edit: ReturnType<typeof emptyEdit>): void {
-    const meta = this.buildTableFrom(this.mem)
-    if (meta !== undefined) edit.newFiles.push({ level: 0, file: meta })
-    this.mem = new MemTable()
-  }
-
-  private buildTableFrom (mem: MemTable): FileMeta | undefined {
+  /** Writes the recovered memtable as a level-0 table, on the flush worker. */
+  private async flushDuringRecovery (edit: ReturnType<typeof emptyEdit>): Promise<void> {
     const number = this.versions.newFileNumber()
     this.pendingOutputs.add(number)
-    try {
-      const meta = writeTable(this.location, number, mem.iterator(), this.options)
-      if (meta !== undefined) this.infoLog.write(`Level-0 table #${number}: ${meta.size} bytes`)
-      return meta
-    } finally {
-      this.pendingOutputs.delete(number)
+    const result = await runInBackground(flushJob(this.location, this.options, number, this.mem), 'flush')
+    const meta = result.outputs[0]
+    if (meta !== undefined) {
+      edit.newFiles.push({ level: 0, file: meta })
+      this.infoLog.write(`Level-0 table #${number}: ${meta.size} bytes (recovered)`)
     }
+    this.mem = this.newMemTable()
+  }
+
+  /**
+   * A memtable whose arena already has room for a full write buffer: shared memory is
+   * zeroed lazily by the OS, so the reservation costs nothing until used, and the memtable
+   * never pauses the event loop to copy itself into a bigger arena.
+   */
+  private newMemTable (): MemTable {
+    return new MemTable(this.options.writeBufferSize + 64 * 1024)
   }
 
   // --- write path ---
@@ -276,12 +300,23 @@ export class Engine implements WriteTarget {
     return undefined
   }
 
-  appendToLog (batch: Buffer): void {
+  appendToLog (batch: Buffer): Promise<void> | undefined {
     const out = this.walOut
     out.reset()
     this.walWriter.append(batch, out)
+    if (backgroundJobsInFlight() || backgroundSyncInProgress() || performance.now() < this.asyncAppendsUntil) {
+      // While tables are being written, or right after a slow write, the filesystem may hold a
+      // write for tens of milliseconds (its journal commits): send the append to the thread
+      // pool so the event loop keeps turning. Otherwise append synchronously, which is what
+      // makes single writes fast.
+      return appendAsync(this.walFd, Buffer.from(out.view()))
+    }
+    const started = performance.now()
     writeFully(this.walFd, out.view())
+    const finished = performance.now()
+    if (finished - started > SLOW_APPEND_MS) this.asyncAppendsUntil = finished + ASYNC_APPEND_WINDOW_MS
     if (out.buffer.length > 1024 * 1024) out.buffer = Buffer.allocUnsafe(64 * 1024)
+    return undefined
   }
 
   async syncLog (): Promise<void> {
@@ -307,16 +342,44 @@ export class Engine implements WriteTarget {
 
   /** Seals the memtable, starts a new WAL, and flushes the old memtable in the background. */
   private switchMemTable (): void {
-    const number = this.versions.newFileNumber()
-    const fd = fs.openSync(logFileName(this.location, number), 'w')
-    fs.closeSync(this.walFd)
+    const { number, fd } = this.takeNextWal()
+    fs.close(this.walFd, () => {})
     this.walFd = fd
     this.walNumber = number
     this.walWriter = new LogWriter(0)
     this.walDirectorySynced = false
     this.imm = this.mem
-    this.mem = new MemTable()
+    this.mem = this.newMemTable()
     this.flushing = this.flushImmutable().finally(() => { this.flushing = undefined })
+  }
+
+  /**
+   * The WAL for the next memtable. Creating a file can wait on the filesystem journal, so
+   * the next one is created ahead of time off the main thread; only if it is not ready yet
+   * is it created synchronously.
+   */
+  private takeNextWal (): { number: number, fd: number } {
+    const prepared = this.nextWal
+    this.nextWal = undefined
+    if (prepared !== undefined) this.pendingOutputs.delete(prepared.number)
+    const wal = prepared?.fd !== undefined ? prepared as { number: number, fd: number } : this.createWal(prepared?.number)
+    this.prepareNextWal()
+    return wal
+  }
+
+  private createWal (number = this.versions.newFileNumber()): { number: number, fd: number } {
+    return { number, fd: fs.openSync(logFileName(this.location, number), 'w') }
+  }
+
+  private prepareNextWal (): void {
+    const next: { number: number, fd?: number } = { number: this.versions.newFileNumber() }
+    this.nextWal = next
+    this.pendingOutputs.add(next.number)
+    fs.open(logFileName(this.location, next.number), 'w', (err, fd) => {
+      if (err !== null) return
+      if (this.nextWal === next && !this.closed) next.fd = fd
+      else fs.close(fd, () => {})
+    })
   }
 
   private async flushImmutable (): Promise<void> {
@@ -455,16 +518,31 @@ export class Engine implements WriteTarget {
     while (this.flushing !== undefined) await this.flushing
   }
 
-  /** Removes files that no version, pending output or live WAL needs. */
+  /**
+   * Removes files that no version, pending output or live WAL needs. Unlinking a file of
+   * megabytes can take milliseconds, so it happens off the main thread; sweeps run one at a
+   * time, and a sweep asked for meanwhile runs once the current one ends.
+   */
   deleteObsoleteFiles (): void {
-    const versions = this.versions
-    const live = versions.liveTableNumbers()
-    let names: string[]
-    try {
-      names = fs.readdirSync(this.location)
-    } catch {
+    if (this.sweeping !== undefined) {
+      this.sweepAgain = true
       return
     }
+    this.sweeping = this.sweep().catch(() => {}).finally(() => {
+      this.sweeping = undefined
+      if (this.sweepAgain && !this.closed) {
+        this.sweepAgain = false
+        this.deleteObsoleteFiles()
+      }
+    })
+  }
+
+  private async sweep (): Promise<void> {
+    const names = await fs.promises.readdir(this.location)
+    // Decide against the state after the listing: files created since are not in it.
+    const versions = this.versions
+    const live = versions.liveTableNumbers()
+    const doomed: Array<{ name: string, type: string, number: number }> = []
     for (const name of names) {
       const parsed = parseFileName(name)
       if (parsed === undefined) continue
@@ -476,11 +554,13 @@ export class Engine implements WriteTarget {
         case 'temp': keep = this.pendingOutputs.has(parsed.number); break
         default: keep = true
       }
-      if (keep) continue
-      if (parsed.type === 'table') this.tableCache.evict(parsed.number)
+      if (!keep) doomed.push({ name, ...parsed })
+    }
+    for (const file of doomed) {
+      if (file.type === 'table') this.tableCache.evict(file.number)
       try {
-        fs.unlinkSync(path.join(this.location, name))
-        this.infoLog.write(`Delete type=${parsed.type} #${parsed.number}`)
+        await fs.promises.unlink(path.join(this.location, file.name))
+        this.infoLog.write(`Delete type=${file.type} #${file.number}`)
       } catch {}
     }
   }
@@ -563,15 +643,20 @@ export class Engine implements WriteTarget {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.writes.close()
     await this.writes.idle()
     if (this.compactionStop !== undefined) Atomics.store(this.compactionStop, 0, 1)
     while (this.flushing !== undefined || this.compacting !== undefined) {
       await Promise.all([this.flushing?.catch(() => {}), this.compacting])
     }
+    while (this.sweeping !== undefined) await this.sweeping
     try { fs.closeSync(this.walFd) } catch {}
+    if (this.nextWal?.fd !== undefined) {
+      try { fs.closeSync(this.nextWal.fd) } catch {}
+    }
     this.versions.close()
     this.tableCache.close()
-    this.infoLog.close()
+    await this.infoLog.closeAsync()
     this.lock.release()
   }
 
@@ -649,6 +734,10 @@ export class Engine implements WriteTarget {
     stats.bytesWritten += bytesWritten
   }
 
+  get isClosed (): boolean {
+    return this.closed
+  }
+
   approximateMemoryUsage (): number {
     return this.mem.approximateMemoryUsage() + (this.imm?.approximateMemoryUsage() ?? 0) + this.blockCache.totalCharge
   }
@@ -660,4 +749,18 @@ export class Engine implements WriteTarget {
 
 function isBytes (data: unknown): data is string | Uint8Array {
   return typeof data === 'string' || data instanceof Uint8Array
+}
+
+/** Appends through the thread pool (fs.write), resolving once every byte was written. */
+function appendAsync (fd: number, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const from = (offset: number): void => {
+      fs.write(fd, bytes, offset, bytes.length - offset, null, (err, written) => {
+        if (err !== null) return reject(err)
+        if (offset + written < bytes.length) from(offset + written)
+        else resolve()
+      })
+    }
+    from(0)
+  })
 }

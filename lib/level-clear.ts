@@ -5,6 +5,7 @@
 import type { Engine } from './db'
 import { engineIterator, breathe } from './level-iterator'
 import { type Bytes } from './level-codec'
+import { levelError } from './errors'
 
 const BATCH_KEY_BYTES = 16 * 1024
 
@@ -14,6 +15,8 @@ export async function clearRange (engine: Engine, options: Record<string, unknow
   let deleted = 0
   try {
     while (deleted < limit && it.valid()) {
+      // close() does not wait for a clear; the next batch would write after it.
+      if (engine.isClosed) throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open: clear() was interrupted by close()')
       const keys: Bytes[] = []
       let bytes = 0
       while (bytes < BATCH_KEY_BYTES && deleted < limit && it.valid()) {
@@ -25,6 +28,7 @@ export async function clearRange (engine: Engine, options: Record<string, unknow
       }
       await engine.batch(keys.map((key) => ({ type: 'del' as const, key })), false)
       await breathe()
+      if (engine.isClosed && it.valid()) throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open: clear() was interrupted by close()')
     }
   } finally {
     it.close()

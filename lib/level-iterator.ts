@@ -3,22 +3,20 @@
 // when db.iterator() is called, as classic-level does.
 //
 // Reads never leave the main thread, so without care a long `for await` would never let
-// timers or I/O run: every BREATH_ENTRIES entries we yield with setImmediate (classic-level
-// yields on every native fetch, about as often).
+// timers or I/O run: the pacer has us yield with setImmediate whenever the event loop has
+// not turned for a couple of milliseconds (classic-level yields on every native fetch).
 
 import { AbstractIterator } from 'abstract-level'
 import type { Engine } from './db'
 import type { DbIterator } from './iterator/db-iterator'
 import { type Bytes, type Format, keyBytes, ownBytes, toFormat } from './level-codec'
+import { mustYield, nextTurn } from './pacer'
 
-const BREATH_ENTRIES = 1000
 const DEFAULT_HIGH_WATER_MARK_BYTES = 16 * 1024
 
 const AbortError: new () => Error = require('abstract-level/lib/errors').AbortError
 
-export function breathe (): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
-}
+export const breathe = nextTurn
 
 interface IteratorOptions {
   gt?: Bytes, gte?: Bytes, lt?: Bytes, lte?: Bytes
@@ -53,7 +51,7 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
   private readonly valueFormat: Format | undefined
   private readonly highWaterMarkBytes: number
   private readonly signal: AbortSignal | undefined
-  private sinceBreath = 0
+  private lastBatch = 1
 
   constructor (db: any, options: IteratorOptions, engine: Engine) {
     super(db, options as any)
@@ -70,17 +68,18 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
   }
 
   async _next (): Promise<unknown> {
-    if (this.sinceBreath >= BREATH_ENTRIES || this.signal !== undefined) await this.pause()
+    const yieldNow = mustYield()
+    if (yieldNow || this.signal !== undefined) await this.pause(yieldNow)
     const it = this.it
     if (!it.valid()) return undefined
     const entry = this.current()
     it.advance()
-    this.sinceBreath++
     return entry
   }
 
   async _nextv (size: number): Promise<unknown[]> {
-    if (this.sinceBreath >= BREATH_ENTRIES || this.signal !== undefined) await this.pause()
+    const yieldNow = mustYield(this.lastBatch)
+    if (yieldNow || this.signal !== undefined) await this.pause(yieldNow)
     const it = this.it
     const entries: unknown[] = []
     const limit = this.highWaterMarkBytes
@@ -92,7 +91,7 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
       it.advance()
       if (bytes > limit) break
     }
-    this.sinceBreath += entries.length
+    this.lastBatch = entries.length
     return entries
   }
 
@@ -112,14 +111,10 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
     return [key, value]
   }
 
-  /** Yields to the event loop now and then, and notices an abort that came meanwhile. */
-  private async pause (): Promise<void> {
-    if (this.sinceBreath >= BREATH_ENTRIES) {
-      this.sinceBreath = 0
-      await breathe()
-    } else if (this.signal !== undefined) {
-      await undefined
-    }
+  /** Lets the event loop turn (or at least a microtask pass, to notice an abort that came meanwhile). */
+  private async pause (yieldNow: boolean): Promise<void> {
+    if (yieldNow) await nextTurn()
+    else await undefined
     if (this.signal?.aborted === true) throw new AbortError()
   }
 }

@@ -20,6 +20,7 @@ import { LsmChainedBatch } from './level-chained-batch'
 import { clearRange } from './level-clear'
 import { type Bytes, type Format, keyBytes, ownBytes, toFormat } from './level-codec'
 import { destroyDatabase, repairDatabase } from './repair'
+import { mustYield, nextTurn } from './pacer'
 
 export type LsmLevelOptions<K, V> = DatabaseOptions<K, V>
 
@@ -119,36 +120,53 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
   }
 
   async _get (key: Bytes, options: FormatOptions): Promise<unknown> {
-    return this._getSync(key, options)
+    if (mustYield()) return await this.afterTurn(options, (read) => this.readValue(key, options, read))
+    return this.readValue(key, options, readOptions(options))
   }
 
   _getSync (key: Bytes, options: FormatOptions): unknown {
-    const value = this.engine.get(keyBytes(key), readOptions(options))
-    return value === undefined ? undefined : toFormat(value, options.valueEncoding)
+    return this.readValue(key, options, readOptions(options))
   }
 
   async _getMany (keys: Bytes[], options: FormatOptions): Promise<unknown[]> {
-    const engine = this.engine
-    // One read sequence for the whole call, even if an explicit snapshot is absent.
-    const read = readOptions(options)
-    read.sequence ??= engine.lastSequence()
-    const values = new Array(keys.length)
-    for (let i = 0; i < keys.length; i++) {
-      const value = engine.get(keyBytes(keys[i]), read)
-      values[i] = value === undefined ? undefined : toFormat(value, options.valueEncoding)
-    }
-    return values
+    const read = (at: ReadAt): unknown[] => keys.map((key) => this.readValue(key, options, at))
+    // One read sequence for the whole call, even without an explicit snapshot.
+    if (mustYield()) return await this.afterTurn(options, read)
+    return read(readOptions(options))
   }
 
   async _has (key: Bytes, options: FormatOptions): Promise<boolean> {
-    return this.engine.get(keyBytes(key), readOptions(options)) !== undefined
+    const read = (at: ReadAt): boolean => this.engine.get(keyBytes(key), at) !== undefined
+    if (mustYield()) return await this.afterTurn(options, read)
+    return read(readOptions(options))
   }
 
   async _hasMany (keys: Bytes[], options: FormatOptions): Promise<boolean[]> {
+    const read = (at: ReadAt): boolean[] => keys.map((key) => this.engine.get(keyBytes(key), at) !== undefined)
+    if (mustYield()) return await this.afterTurn(options, read)
+    return read(readOptions(options))
+  }
+
+  private readValue (key: Bytes, options: FormatOptions, at: ReadAt): unknown {
+    const value = this.engine.get(keyBytes(key), at)
+    return value === undefined ? undefined : toFormat(value, options.valueEncoding)
+  }
+
+  /**
+   * Lets the event loop turn, then reads. The read's snapshot is still taken now, when the
+   * call starts, and pinned across the wait so compaction keeps what it needs.
+   */
+  private async afterTurn<T> (options: FormatOptions, read: (at: ReadAt) => T): Promise<T> {
     const engine = this.engine
-    const read = readOptions(options)
-    read.sequence ??= engine.lastSequence()
-    return keys.map((key) => engine.get(keyBytes(key), read) !== undefined)
+    const at = readOptions(options)
+    const pinned = at.sequence === undefined ? engine.snapshot() : undefined
+    if (pinned !== undefined) at.sequence = pinned
+    try {
+      await nextTurn()
+      return read(at)
+    } finally {
+      if (pinned !== undefined) engine.releaseSnapshot(pinned)
+    }
   }
 
   async _put (key: Bytes, value: Bytes, options: FormatOptions): Promise<void> {
@@ -233,6 +251,8 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
   }
 }
 
-function readOptions (options: FormatOptions): { sequence?: number, fillCache?: boolean } {
+interface ReadAt { sequence?: number, fillCache?: boolean }
+
+function readOptions (options: FormatOptions): ReadAt {
   return { sequence: options.snapshot?.sequence, fillCache: options.fillCache }
 }

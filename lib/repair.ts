@@ -75,7 +75,7 @@ export async function repairDatabase (location: string): Promise<void> {
   try {
     new Repairer(location, infoLog).run()
   } finally {
-    infoLog.close()
+    await infoLog.closeAsync()
     lock.release()
   }
 }

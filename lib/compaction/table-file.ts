@@ -9,6 +9,7 @@ import type { InternalIterator } from '../iterator/internal-iterator'
 import { TableBuilder, type TableBuildOptions } from '../sstable/table-builder'
 import { type FileMeta, newFileMeta } from '../version/file-meta'
 import { writeFully } from '../version/version-set'
+import { duringBackgroundSync } from './sync-signal'
 
 export class TableFileWriter {
   private readonly fd: number
@@ -37,7 +38,7 @@ export class TableFileWriter {
   finish (): FileMeta {
     try {
       const { fileSize, smallest, largest } = this.builder.finish()
-      fs.fsyncSync(this.fd)
+      duringBackgroundSync(() => fs.fsyncSync(this.fd))
       return newFileMeta(this.number, fileSize, smallest, largest)
     } finally {
       fs.closeSync(this.fd)

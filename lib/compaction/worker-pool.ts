@@ -12,6 +12,7 @@
 // profiling): synchronously, inside an already resolved promise. So does running from the
 // TypeScript sources (ts-node, tsx), where there is no compiled worker.js to start.
 
+import { syncSignalBuffer } from './sync-signal'
 import * as fs from 'fs'
 import * as path from 'path'
 import { Worker } from 'worker_threads'
@@ -84,7 +85,7 @@ class LaneRunner {
 
   private ensureWorker (): Worker {
     if (this.worker !== undefined) return this.worker
-    const worker = new Worker(WORKER_SCRIPT)
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { syncSignal: syncSignalBuffer() } })
     worker.unref()
     this.worker = worker
     this.workerError = undefined
@@ -128,7 +129,22 @@ const lanes = new Map<Lane, LaneRunner>()
  * rejects with the job's error rebuilt as a LEVEL_* ModuleError (e.g. LEVEL_CORRUPTION
  * naming a damaged input), or with a plain Error if the worker died.
  */
+let jobsInFlight = 0
+
+/** Whether any background job (flush or compaction) of this process is queued or running. */
+export function backgroundJobsInFlight (): boolean {
+  return jobsInFlight > 0
+}
+
 export function runInBackground (job: Job, lane: Lane): Promise<JobResult> {
+  jobsInFlight++
+  const done = (): void => { jobsInFlight-- }
+  const result = submitJob(job, lane)
+  result.then(done, done)
+  return result
+}
+
+function submitJob (job: Job, lane: Lane): Promise<JobResult> {
   workerScriptExists ??= fs.existsSync(WORKER_SCRIPT)
   if (process.env.LSM_LEVEL_INLINE_JOBS === '1' || !workerScriptExists) {
     return Promise.resolve().then(() => executeJob(job))

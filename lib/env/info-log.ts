@@ -10,6 +10,9 @@ import * as path from 'path'
 import { ioError } from '../errors'
 
 export class InfoLog {
+  private pending: string[] = []
+  private writing = false
+  private idle: Array<() => void> = []
   private fd: number
 
   private constructor (fd: number) {
@@ -36,18 +39,57 @@ export class InfoLog {
     return new InfoLog(-1)
   }
 
+  /**
+   * Appends a line, off the main thread: a write can wait tens of milliseconds on a busy
+   * filesystem, and the log is only for people. Lines stay in order (one write at a time).
+   */
   write (message: string): void {
     if (this.fd < 0) return
-    const line = `${timestamp()} ${process.pid} ${message}${message.endsWith('\n') ? '' : '\n'}`
-    try {
-      fs.writeSync(this.fd, line)
-    } catch {}
+    this.pending.push(`${timestamp()} ${process.pid} ${message}${message.endsWith('\n') ? '' : '\n'}`)
+    if (!this.writing) this.writeNext()
   }
 
-  /** Idempotent. */
-  close (): void {
-    if (this.fd < 0) return
+  private writeNext (): void {
     const fd = this.fd
+    if (this.pending.length === 0 || fd < 0) {
+      this.writing = false
+      return
+    }
+    this.writing = true
+    const text = this.pending.join('')
+    this.pending = []
+    fs.write(fd, text, () => {
+      this.writeNext()
+      if (!this.writing) {
+        const idle = this.idle
+        this.idle = []
+        for (const resolve of idle) resolve()
+      }
+    })
+  }
+
+  /**
+   * Writes what is pending, then closes. A descriptor must never be closed under a write in
+   * flight: the number could be reused by a file the application opens next.
+   */
+  async closeAsync (): Promise<void> {
+    await this.flush()
+    this.close()
+  }
+
+  /** Resolves once every line written so far is in the file. */
+  async flush (): Promise<void> {
+    while (this.writing) await new Promise<void>((resolve) => this.idle.push(resolve))
+  }
+
+  /** Idempotent. Lines not yet written are written synchronously first. Use closeAsync while writes may be in flight. */
+  close (): void {
+    if (this.fd < 0 || this.writing) return
+    const fd = this.fd
+    if (this.pending.length > 0) {
+      try { fs.writeSync(fd, this.pending.join('')) } catch {}
+      this.pending = []
+    }
     this.fd = -1
     try {
       fs.closeSync(fd)

@@ -10,7 +10,8 @@
 // Once a WAL append fails, the log may end in a torn record, and anything appended after
 // it would be lost on recovery; so every later write fails too (as LevelDB does).
 
-import { ioError } from '../errors'
+import { ioError, levelError } from '../errors'
+import { mustYield } from '../pacer'
 import { WriteBatchBuilder } from '../wal/write-batch'
 
 export interface WriteTarget {
@@ -20,8 +21,11 @@ export interface WriteTarget {
    * to slow writers down (allowDelay is false after its first wait).
    */
   makeRoom (allowDelay: boolean): Promise<void> | undefined
-  /** Appends the encoded batch (sequence already set) to the WAL; throws on failure. */
-  appendToLog (batch: Buffer): void
+  /**
+   * Appends the encoded batch (sequence already set) to the WAL; throws on failure. Returns
+   * a promise when the append went to the thread pool instead of being done synchronously.
+   */
+  appendToLog (batch: Buffer): Promise<void> | undefined
   /** fdatasync of the WAL, for groups that asked for sync. */
   syncLog (): Promise<void>
   /** Applies the encoded batch to the memtable and publishes its sequences. */
@@ -48,6 +52,7 @@ export class WriteQueue {
   private busy = false
   private scheduled = false
   private waited = false
+  private closing = false
   private failure: Error | undefined
   private idleWaiters: Array<() => void> = []
   private spare: Group | undefined
@@ -60,6 +65,7 @@ export class WriteQueue {
    */
   current (): Group {
     if (this.failure !== undefined) throw this.failure
+    if (this.closing) throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open: it is closing')
     if (this.open === undefined) {
       this.open = this.takeSpare()
     }
@@ -75,6 +81,11 @@ export class WriteQueue {
     return group.promise
   }
 
+  /** Refuses new writes from now on; those already accepted still complete (see idle). */
+  close (): void {
+    this.closing = true
+  }
+
   /** Resolves once every write accepted so far has settled. */
   idle (): Promise<void> {
     if (!this.busy && !this.scheduled && this.open === undefined) return Promise.resolve()
@@ -86,6 +97,11 @@ export class WriteQueue {
   }
 
   private readonly drain = (): void => {
+    if (mustYield()) {
+      // Writes have run back to back without the event loop turning: let it turn first.
+      setImmediate(this.drain)
+      return
+    }
     this.scheduled = false
     while (!this.busy && this.open !== undefined) {
       const room = this.target.makeRoom(!this.waited)
@@ -118,20 +134,22 @@ export class WriteQueue {
     const firstSequence = target.lastSequence() + 1
     group.builder.setSequence(firstSequence)
     const batch = group.builder.bytes()
+    let appending: Promise<void> | undefined
     try {
-      target.appendToLog(batch)
+      appending = target.appendToLog(batch)
     } catch (err) {
       this.failAll(err, group)
       return
     }
-    if (!group.sync) {
+    if (appending === undefined && !group.sync) {
       target.apply(batch, firstSequence, count)
       group.resolve()
       this.recycle(group)
       return
     }
     this.busy = true
-    target.syncLog().then(() => {
+    const logged = appending ?? Promise.resolve()
+    logged.then(() => group.sync ? target.syncLog() : undefined).then(() => {
       target.apply(batch, firstSequence, count)
       group.resolve()
       this.resume()
