@@ -66,6 +66,8 @@ export class Engine implements WriteTarget {
   private walNumber = 0
   private walWriter = new LogWriter(0)
   private walDirectorySynced = false
+  private spareMemTable: MemTable | undefined
+  private readonly retired = new Set<MemTable>()
   // The WAL the next memtable switch will use, being created in the background.
   private nextWal: { number: number, fd?: number } | undefined
   private asyncAppendsUntil = 0
@@ -237,7 +239,28 @@ export class Engine implements WriteTarget {
    * never pauses the event loop to copy itself into a bigger arena.
    */
   private newMemTable (): MemTable {
+    const spare = this.spareMemTable
+    if (spare !== undefined) {
+      this.spareMemTable = undefined
+      spare.reset()
+      return spare
+    }
     return new MemTable(this.options.writeBufferSize + 64 * 1024)
+  }
+
+  /** Keeps a flushed memtable's storage for the next one, once no iterator reads it. */
+  private retireMemTable (mem: MemTable): void {
+    this.retired.add(mem)
+    this.recycleIfUnused(mem)
+  }
+
+  private recycleIfUnused (mem: MemTable): void {
+    if (mem.refs > 0 || !this.retired.has(mem)) return
+    this.retired.delete(mem)
+    // An arena that grew for a huge value is not worth keeping.
+    if (this.spareMemTable === undefined && mem.arenaCapacity <= 2 * (this.options.writeBufferSize + 64 * 1024)) {
+      this.spareMemTable = mem
+    }
   }
 
   // --- write path ---
@@ -309,7 +332,8 @@ export class Engine implements WriteTarget {
       // write for tens of milliseconds (its journal commits): send the append to the thread
       // pool so the event loop keeps turning. Otherwise append synchronously, which is what
       // makes single writes fast.
-      return appendAsync(this.walFd, Buffer.from(out.view()))
+      // No copy: the queue sends nothing else until this append completes.
+      return appendAsync(this.walFd, out.view())
     }
     const started = performance.now()
     writeFully(this.walFd, out.view())
@@ -410,6 +434,7 @@ export class Engine implements WriteTarget {
         this.flushInstalling = false
       }
       this.imm = undefined
+      this.retireMemTable(imm)
     } catch (err) {
       this.backgroundError = err as Error
       this.infoLog.write(`Flush failed: ${(err as Error).message}`)
@@ -598,8 +623,12 @@ export class Engine implements WriteTarget {
     const sequence = options.sequence ?? this.versions.lastSequence
     const fillCache = options.fillCache === true
     const version = this.versions.current
-    const children: InternalIterator[] = [this.mem.iterator()]
-    if (this.imm !== undefined) children.push(this.imm.iterator())
+    const memtables = this.imm === undefined ? [this.mem] : [this.mem, this.imm]
+    const children: InternalIterator[] = []
+    for (const mem of memtables) {
+      mem.refs++
+      children.push(mem.iterator())
+    }
     const source = {
       open: (file: FileMeta): InternalIterator => this.tableIterator(file, fillCache)
     }
@@ -610,6 +639,10 @@ export class Engine implements WriteTarget {
     this.versions.pin(version)
     return new DbIterator(mergeIterators(children), sequence, options, options.reverse === true, () => {
       if (this.versions.unpin(version) && !this.closed) this.deleteObsoleteFiles()
+      for (const mem of memtables) {
+        mem.refs--
+        this.recycleIfUnused(mem)
+      }
     })
   }
 

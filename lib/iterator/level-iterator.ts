@@ -2,7 +2,7 @@
 // so only the table under the cursor is open, and it is released on moving to the next.
 
 import { compareRanges } from '../format/bytes'
-import { TRAILER_SIZE, ValueKind } from '../format/internal-key'
+import { TRAILER_SIZE, trailerSequence, ValueKind } from '../format/internal-key'
 import type { FileMeta } from '../version/file-meta'
 import type { InternalIterator } from './internal-iterator'
 
@@ -34,15 +34,18 @@ export class LevelIterator implements InternalIterator {
   }
 
   seek (userKey: Uint8Array, sequence: number): void {
-    // The first file whose largest user key is >= userKey; an entry of userKey that is
-    // older than the lookup may sit in the next file, which skipEmptyForward reaches.
+    // The first file whose largest internal key is at or after (userKey, sequence). Comparing
+    // whole internal keys matters when LevelDB split one user key's versions across two
+    // files: an old sequence must land in the right-hand file.
     const files = this.files
     let lo = 0
     let hi = files.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       const largest = files[mid].largest
-      if (compareRanges(largest, 0, largest.length - TRAILER_SIZE, userKey, 0, userKey.length) < 0) lo = mid + 1
+      const userEnd = largest.length - TRAILER_SIZE
+      const c = compareRanges(largest, 0, userEnd, userKey, 0, userKey.length)
+      if (c < 0 || (c === 0 && trailerSequence(largest, userEnd) > sequence)) lo = mid + 1
       else hi = mid
     }
     this.openFile(lo)

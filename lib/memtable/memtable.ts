@@ -85,6 +85,27 @@ export class MemTable {
     this.nodes[1] = MAX_HEIGHT
   }
 
+  /**
+   * Empties the memtable for reuse, keeping its (shared) storage: a flushed memtable's arena
+   * serves the next one, so memory stays bounded by what is in use rather than by how soon
+   * the garbage collectors of two threads let go of old arenas. Only call it once nothing
+   * reads the memtable anymore (no iterator, no background job).
+   */
+  reset (): void {
+    this.used = 0
+    this.nodesUsed = 2 + MAX_HEIGHT
+    this.nodes.fill(0, 0, this.nodesUsed)
+    this.nodes[1] = MAX_HEIGHT
+    this.height = 1
+    this.count = 0
+    this.lastSequence = 0
+    this.refs = 0
+  }
+
+  get arenaCapacity (): number {
+    return this.arena.length
+  }
+
   /** Shares the storage of a memtable that will receive no more writes. */
   image (): MemTableImage {
     return {

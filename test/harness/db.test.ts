@@ -23,7 +23,7 @@ import { tempLocation } from '../support/temp'
 import { KeySpace, Mismatch, Rng, harnessOps, harnessSeeds, hex, randomValue, replayHint, verbose } from './support'
 
 const FILE = 'db.test.js'
-const SEEDS = harnessSeeds(8)
+const SEEDS = harnessSeeds(10)
 const OPS = harnessOps(700)
 
 type DB = LsmLevel<Buffer, Buffer>

@@ -31,7 +31,7 @@ import { tempLocation } from '../support/temp'
 import { KeySpace, Mismatch, Rng, harnessOps, harnessSeeds, hex, randomValue, replayHint, verbose } from './support'
 
 const FILE = 'internal.test.js'
-const SEEDS = harnessSeeds(60)
+const SEEDS = harnessSeeds(200)
 const OPS = harnessOps(600)
 // HARNESS_NO_STRADDLE=1 keeps every user key within one file of a level (see splitRuns).
 const STRADDLE = process.env.HARNESS_NO_STRADDLE === undefined || process.env.HARNESS_NO_STRADDLE === ''
