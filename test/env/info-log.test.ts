@@ -4,13 +4,13 @@ import * as os from 'os'
 import * as path from 'path'
 import { InfoLog } from '../../lib/env/info-log'
 
-test('info log: rotates LOG to LOG.old and appends timestamped lines', (t) => {
+test('info log: rotates LOG to LOG.old and appends timestamped lines', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsm-infolog-'))
   const first = InfoLog.open(dir)
   first.write('hello')
   first.write('second line\n')
-  first.close()
-  first.close()
+  await first.closeAsync()
+  await first.closeAsync()
   first.write('after close is ignored')
   const text = fs.readFileSync(path.join(dir, 'LOG'), 'utf8')
   const lines = text.split('\n')
@@ -20,10 +20,9 @@ test('info log: rotates LOG to LOG.old and appends timestamped lines', (t) => {
 
   const second = InfoLog.open(dir)
   second.write('next open')
-  second.close()
+  await second.closeAsync()
   t.equal(fs.readFileSync(path.join(dir, 'LOG.old'), 'utf8'), text, 'previous LOG kept as LOG.old')
   t.ok(fs.readFileSync(path.join(dir, 'LOG'), 'utf8').endsWith(' next open\n'))
-  t.end()
 })
 
 test('info log: open fails with LEVEL_IO_ERROR; noop writes nothing', (t) => {
