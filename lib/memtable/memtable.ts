@@ -225,16 +225,7 @@ export class MemTable {
 
   /** The first node at or after (key, sequence) in internal order, or 0. */
   seekNode (key: Uint8Array, start: number, end: number, sequence: number): number {
-    const nodes = this.nodes
-    let node = HEAD
-    for (let level = this.height - 1; level >= 0; level--) {
-      let next = nodes[node + 2 + level]
-      while (next !== NONE && this.compareNodeTo(next, key, start, end, sequence) < 0) {
-        node = next
-        next = nodes[node + 2 + level]
-      }
-    }
-    return nodes[node + 2]
+    return this.nodes[this.seekBefore(key, start, end, sequence) + 2]
   }
 
   /** The last node strictly before (key, sequence), or 0 (HEAD) when none. */

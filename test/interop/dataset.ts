@@ -13,19 +13,9 @@
 import { ClassicLevel } from 'classic-level'
 import { LsmLevel } from '../../index'
 
-export type Rand = () => number
 
-/** mulberry32: small, fast, and good enough to spread keys; deterministic for a seed. */
-export function prng (seed: number): Rand {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng, type Rand } from '../support/prng'
+import { prng, type Rand } from '../support/prng'
 
 export function randInt (rand: Rand, n: number): number {
   return Math.floor(rand() * n)

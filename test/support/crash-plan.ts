@@ -14,20 +14,12 @@ export type PlanOp =
   | { id: number, kind: 'batch', keys: string[], size: number, chained: boolean }
   | { id: number, kind: 'counter', size: number }
 
+import { prng } from './prng'
+export { prng }
+
 export const BATCH_KEYS = 10
 export const COUNTER_KEY = 'counter'
 
-/** mulberry32: a small seeded PRNG; returns floats in [0, 1). */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const FILLER = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 
