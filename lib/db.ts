@@ -483,6 +483,7 @@ export class Engine implements WriteTarget {
     }
     const version = versions.current
     versions.pin(version)
+    this.infoLog.write(`Compacting ${task.inputs[0].length}@${task.level} + ${task.inputs[1].length}@${task.level + 1} files (${task.reason})`)
     const numbers: number[] = []
     for (let i = fileNumbersNeeded(task); i > 0; i--) {
       const number = versions.newFileNumber()

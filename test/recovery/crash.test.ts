@@ -210,6 +210,28 @@ test('SIGKILL at a random moment while writing: acknowledged writes survive, sta
   t.comment(`${totalAcks} acknowledged writes; killed with an unflushed immutable memtable in ${duringFlush} of ${SEEDS.length} rounds`)
 })
 
+test('SIGKILL while compactions run: nothing acknowledged is lost', async (t) => {
+  let interrupted = 0
+  const seeds = [31, 32, 33, 34]
+  for (const seed of seeds) {
+    const location = tempLocation('crash-compaction')
+    const plan = new Plan(seed, 4096)
+    // Long enough for level-0 to fill and compactions to run back to back.
+    const delay = 1200 + Math.floor(prng(seed * 31337)() * 1200)
+    const run = await runAndKill({ location, seed, start: 0, writeBufferSize: SMALL_BUFFER, maxValue: 4096, syncRate: 0.01 }, 'ready', delay)
+    const label = `seed ${seed}, killed ${delay} ms after ready`
+    childOk(t, run, label)
+    await verify(t, location, plan, run.acks, label)
+    // verify() reopened the database, which rotated the killed writer's LOG to LOG.old.
+    const log = fs.readFileSync(path.join(location, 'LOG.old'), 'utf8').split('\n')
+    const started = log.filter((line) => line.includes(' Compacting ')).length
+    const finished = log.filter((line) => line.includes(' Compacted ')).length
+    t.ok(started > 0, `${label}: ${started} compactions started, ${finished} finished before the kill`)
+    if (started > finished) interrupted++
+  }
+  t.ok(interrupted > 0, `the kill interrupted a running compaction in ${interrupted} of ${seeds.length} rounds`)
+})
+
 test('kill, reopen, write more, kill again, reopen (and kills during open)', async (t) => {
   for (const seed of [11, 12]) {
     const location = tempLocation('crash-again')
