@@ -85,7 +85,10 @@ class LaneRunner {
 
   private ensureWorker (): Worker {
     if (this.worker !== undefined) return this.worker
-    const worker = new Worker(WORKER_SCRIPT, { workerData: { syncSignal: syncSignalBuffer() } })
+    // A small young generation makes the worker collect its per-block garbage early: the
+    // default lets each thread hold tens of MiB of dead buffers, which counts against the
+    // process's memory bound.
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { syncSignal: syncSignalBuffer() }, resourceLimits: { maxYoungGenerationSizeMb: 8 } })
     worker.unref()
     this.worker = worker
     this.workerError = undefined
