@@ -66,6 +66,7 @@ export class Engine implements WriteTarget {
   private walNumber = 0
   private walWriter = new LogWriter(0)
   private walDirectorySynced = false
+  private previousWalsSynced: Promise<void> = Promise.resolve()
   private spareMemTable: MemTable | undefined
   private readonly retired = new Set<MemTable>()
   // The WAL the next memtable switch will use, being created in the background.
@@ -345,6 +346,7 @@ export class Engine implements WriteTarget {
 
   async syncLog (): Promise<void> {
     const fd = this.walFd
+    await this.previousWalsSynced
     if (!this.walDirectorySynced) {
       // The first sync of a new WAL also makes its directory entry durable.
       await syncDirectoryAsync(this.location)
@@ -367,7 +369,13 @@ export class Engine implements WriteTarget {
   /** Seals the memtable, starts a new WAL, and flushes the old memtable in the background. */
   private switchMemTable (): void {
     const { number, fd } = this.takeNextWal()
-    fs.close(this.walFd, () => {})
+    // The old WAL is synced before it is closed, and a later sync write waits for that: a
+    // write acknowledged with sync must not survive power loss while earlier writes do not.
+    const oldFd = this.walFd
+    const previous = this.previousWalsSynced
+    this.previousWalsSynced = new Promise<void>((resolve) => {
+      fs.fdatasync(oldFd, () => fs.close(oldFd, () => { previous.then(resolve, resolve) }))
+    })
     this.walFd = fd
     this.walNumber = number
     this.walWriter = new LogWriter(0)
@@ -684,6 +692,7 @@ export class Engine implements WriteTarget {
       await Promise.all([this.flushing?.catch(() => {}), this.compacting])
     }
     while (this.sweeping !== undefined) await this.sweeping
+    await this.previousWalsSynced
     try { fs.closeSync(this.walFd) } catch {}
     if (this.nextWal?.fd !== undefined) {
       try { fs.closeSync(this.nextWal.fd) } catch {}

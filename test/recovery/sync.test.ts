@@ -214,3 +214,24 @@ test('a failing fdatasync rejects the sync write with LEVEL_IO_ERROR and fails l
   t.equal(await again.get('new'), 'z', 'writable again after reopen')
   await again.close()
 })
+
+test('a sync write after a memtable switch also waits for the previous WAL to be synced', async (t) => {
+  const location = tempLocation('sync-switch')
+  const db = new LsmLevel(location, { writeBufferSize: 64 * 1024 })
+  await db.open()
+  const events: string[] = []
+  const spy = spyFdatasync(events)
+  try {
+    // Non-sync writes fill the first WAL, then the memtable switches to a new one.
+    const big = 'x'.repeat(1024)
+    for (let i = 0; i < 100; i++) await db.put('before' + i, big)
+    await db.put('last', 'x', { sync: true })
+    const walSyncs = spy.calls.filter((c) => /\d+\.log( \(deleted\))?$/.test(c.path))
+    const wals = new Set(walSyncs.map((c) => c.path.replace(' (deleted)', '')))
+    t.ok(walSyncs.every((c) => c.done), 'every WAL fdatasync finished before the sync write resolved')
+    t.ok(wals.size >= 2, `fdatasync covered ${wals.size} WAL files: the previous one too, not only the current one`)
+  } finally {
+    spy.restore()
+    await db.close()
+  }
+})
