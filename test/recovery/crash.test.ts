@@ -14,20 +14,12 @@ import * as path from 'path'
 import { spawn } from 'child_process'
 import { LsmLevel } from '../../index'
 import { tempLocation } from '../support/temp'
-import { Plan, prng, applyOp, idOf, COUNTER_KEY, BATCH_KEYS } from '../support/crash-plan'
+import { Plan, prng, applyOp, idOf, COUNTER_KEY, BATCH_KEYS, type WriterArgs } from '../support/crash-plan'
 
 const WRITER = path.join(__dirname, '..', 'support', 'crash-writer.js')
 const SMALL_BUFFER = 64 * 1024
 
-interface ChildArgs {
-  location: string
-  seed: number
-  start: number
-  writeBufferSize: number
-  maxValue: number
-  syncRate: number
-  idle?: boolean
-}
+type ChildArgs = WriterArgs
 
 interface ChildRun {
   acks: number[]

@@ -17,6 +17,18 @@ export type PlanOp =
 import { prng } from './prng'
 export { prng }
 
+/** What the parent tells a crash-writer child (as JSON in argv[2]). */
+export interface WriterArgs {
+  location: string
+  seed: number
+  start: number
+  writeBufferSize: number
+  maxValue: number
+  syncRate: number
+  /** Open (recovering whatever is there), report ready, then write nothing. */
+  idle?: boolean
+}
+
 export const BATCH_KEYS = 10
 export const COUNTER_KEY = 'counter'
 

@@ -12,20 +12,9 @@
 
 import * as fs from 'fs'
 import { LsmLevel } from '../../index'
-import { Plan, prng, valueFor, COUNTER_KEY, type PlanOp } from './crash-plan'
+import { Plan, prng, valueFor, COUNTER_KEY, type PlanOp, type WriterArgs } from './crash-plan'
 
-interface Args {
-  location: string
-  seed: number
-  start: number
-  writeBufferSize: number
-  maxValue: number
-  syncRate: number
-  /** Open (recovering whatever is there), report ready, then write nothing. */
-  idle?: boolean
-}
-
-const args = JSON.parse(process.argv[2]) as Args
+const args = JSON.parse(process.argv[2]) as WriterArgs
 
 function say (line: string): void {
   fs.writeSync(1, line + '\n')
