@@ -615,16 +615,19 @@ export class Engine implements WriteTarget {
       if (node !== 0) return imm.kindOf(node) === ValueKind.Value ? imm.valueOf(node) : undefined
     }
     const fillCache = options.fillCache !== false
-    for (const file of this.versions.current.filesForGet(key, sequence)) {
+    let result: Buffer | undefined
+    this.versions.current.forEachFileForGet(key, sequence, (file) => {
       const table = this.tableCache.acquire(file.number, file.size)
       try {
         const found = table.get(key, sequence, fillCache)
-        if (found !== undefined) return found.kind === ValueKind.Value ? found.value : undefined
+        if (found === undefined) return false
+        if (found.kind === ValueKind.Value) result = found.value
+        return true
       } finally {
         this.tableCache.release(table)
       }
-    }
-    return undefined
+    })
+    return result
   }
 
   /** A snapshot of everything, synchronously: iterate it with valid/key/value/advance. */
