@@ -787,10 +787,6 @@ export class Engine implements WriteTarget {
   approximateMemoryUsage (): number {
     return this.mem.approximateMemoryUsage() + (this.imm?.approximateMemoryUsage() ?? 0) + this.blockCache.totalCharge
   }
-
-  currentVersion (): Version {
-    return this.versions.current
-  }
 }
 
 function isBytes (data: unknown): data is string | Uint8Array {

@@ -12,7 +12,7 @@ export class SnapshotList {
 
   release (sequence: number): void {
     const list = this.sequences
-    // Usually the oldest or newest is released; search from both ends.
+    // Few snapshots are open at once, so a linear search is enough.
     const index = list.indexOf(sequence)
     if (index >= 0) list.splice(index, 1)
   }
