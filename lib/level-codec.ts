@@ -26,7 +26,10 @@ export function toFormat (bytes: Buffer, format: Format | undefined): string | B
   return format === 'utf8' ? bytes.toString('utf8') : Buffer.from(bytes)
 }
 
-/** Byte length of a key or value as counted by highWaterMarkBytes. */
-export function byteLength (data: string | Buffer): number {
-  return typeof data === 'string' ? Buffer.byteLength(data) : data.length
+/** Decodes source[start, end) into a format without creating an intermediate view. */
+export function rangeToFormat (source: Buffer, start: number, end: number, format: Format | undefined): string | Buffer {
+  if (format === 'utf8') return source.toString('utf8', start, end)
+  const copy = Buffer.allocUnsafe(end - start)
+  source.copy(copy, 0, start, end)
+  return copy
 }

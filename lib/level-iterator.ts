@@ -9,7 +9,7 @@
 import { AbstractIterator } from 'abstract-level'
 import type { Engine } from './db'
 import type { DbIterator } from './iterator/db-iterator'
-import { type Bytes, type Format, keyBytes, ownBytes, toFormat } from './level-codec'
+import { type Bytes, type Format, keyBytes, ownBytes, rangeToFormat } from './level-codec'
 import { mustYield, nextTurn } from './pacer'
 
 const DEFAULT_HIGH_WATER_MARK_BYTES = 16 * 1024
@@ -85,8 +85,9 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
     const limit = this.highWaterMarkBytes
     let bytes = 0
     while (entries.length < size && it.valid()) {
-      if (this.keys) bytes += it.key().length
-      if (this.values) bytes += it.value().length
+      const at = it.current()
+      if (this.keys) bytes += at.keyEnd - at.keyStart
+      if (this.values) bytes += at.valueEnd - at.valueStart
       entries.push(this.current())
       it.advance()
       if (bytes > limit) break
@@ -105,9 +106,9 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
 
   /** The current entry in the shape abstract-level expects for this iterator. */
   private current (): unknown {
-    const it = this.it
-    const key = this.keys ? toFormat(it.key(), this.keyFormat) : undefined
-    const value = this.values ? toFormat(it.value(), this.valueFormat) : undefined
+    const at = this.it.current()
+    const key = this.keys ? rangeToFormat(at.keySource, at.keyStart, at.keyEnd, this.keyFormat) : undefined
+    const value = this.values ? rangeToFormat(at.valueSource, at.valueStart, at.valueEnd, this.valueFormat) : undefined
     return [key, value]
   }
 

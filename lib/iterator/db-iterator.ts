@@ -7,9 +7,9 @@
 // remembering the newest visible one, and stop once the previous key begins: the entry
 // we settle on is copied because the underlying iterator has already moved past it.
 
-import { compareBytes } from '../format/bytes'
+import { compareBytes, compareRanges } from '../format/bytes'
 import { MAX_SEQUENCE, ValueKind } from '../format/internal-key'
-import type { InternalIterator } from './internal-iterator'
+import { EntryLocation, type InternalIterator } from './internal-iterator'
 
 export interface KeyRange {
   gt?: Uint8Array
@@ -18,19 +18,29 @@ export interface KeyRange {
   lte?: Uint8Array
 }
 
-/** A growable byte holder that lets reverse iteration keep an entry without allocating. */
+// Copying a short key byte by byte beats a native call's fixed cost.
+const NATIVE_COPY_THRESHOLD = 32
+
+/** A growable byte holder that keeps an entry's key or value across moves without allocating. */
 class SavedBytes {
-  private buffer = Buffer.allocUnsafe(64)
+  buffer = Buffer.allocUnsafe(64)
   length = 0
 
-  set (bytes: Uint8Array): void {
-    if (bytes.length > this.buffer.length) this.buffer = Buffer.allocUnsafe(Math.max(bytes.length, this.buffer.length * 2))
-    this.buffer.set(bytes, 0)
-    this.length = bytes.length
+  set (source: Uint8Array, start: number, end: number): void {
+    const length = end - start
+    if (length > this.buffer.length) this.buffer = Buffer.allocUnsafe(Math.max(length, this.buffer.length * 2))
+    const buffer = this.buffer
+    if (length <= NATIVE_COPY_THRESHOLD) {
+      for (let i = 0; i < length; i++) buffer[i] = source[start + i]
+    } else {
+      buffer.set(source.subarray(start, end), 0)
+    }
+    this.length = length
   }
 
-  view (): Buffer {
-    return this.buffer.subarray(0, this.length)
+  /** Compares the saved bytes with source[start, end). */
+  compareTo (source: Uint8Array, start: number, end: number): number {
+    return compareRanges(this.buffer, 0, this.length, source, start, end)
   }
 }
 
@@ -38,6 +48,10 @@ export class DbIterator {
   private positioned = false
   private closed = false
   private isValid = false
+  /** Forward: where the input's current entry is. */
+  private readonly entry = new EntryLocation()
+  /** Reverse: the settled entry, copied because the input has moved past it. */
+  private readonly saved = new EntryLocation()
   private readonly savedKey = new SavedBytes()
   private readonly savedValue = new SavedBytes()
   private readonly lower: Uint8Array | undefined
@@ -65,14 +79,24 @@ export class DbIterator {
     return this.isValid
   }
 
+  /**
+   * Where the current key and value are (valid until the iterator moves): lets a scan decode
+   * straight from the source bytes.
+   */
+  current (): EntryLocation {
+    return this.reverse ? this.saved : this.entry
+  }
+
   /** The current key (a view, valid until the iterator moves). */
   key (): Buffer {
-    return this.reverse ? this.savedKey.view() : this.input.userKey()
+    const at = this.current()
+    return at.keySource.subarray(at.keyStart, at.keyEnd)
   }
 
   /** The current value (a view, valid until the iterator moves). */
   value (): Buffer {
-    return this.reverse ? this.savedValue.view() : this.input.value()
+    const at = this.current()
+    return at.valueSource.subarray(at.valueStart, at.valueEnd)
   }
 
   /** Positions at the first entry of the range in the iteration direction. */
@@ -84,7 +108,13 @@ export class DbIterator {
     } else {
       if (this.lower === undefined) this.input.seekToFirst()
       else this.input.seek(this.lower, MAX_SEQUENCE)
-      this.findNextVisible(this.lowerExclusive ? this.lower : undefined)
+      if (this.lowerExclusive) {
+        const lower = this.lower as Uint8Array
+        this.savedKey.set(lower, 0, lower.length)
+        this.findNextVisible(true)
+      } else {
+        this.findNextVisible(false)
+      }
     }
   }
 
@@ -93,9 +123,10 @@ export class DbIterator {
     if (this.reverse) {
       this.findPreviousVisible()
     } else {
-      this.savedKey.set(this.input.userKey())
+      const entry = this.entry
+      this.savedKey.set(entry.keySource, entry.keyStart, entry.keyEnd)
       this.input.next()
-      this.findNextVisible(this.savedKey.view())
+      this.findNextVisible(true)
     }
   }
 
@@ -114,7 +145,7 @@ export class DbIterator {
       this.findPreviousVisible()
     } else {
       this.input.seek(target, MAX_SEQUENCE)
-      this.findNextVisible(undefined)
+      this.findNextVisible(false)
     }
   }
 
@@ -153,23 +184,26 @@ export class DbIterator {
     else input.seekToLast()
   }
 
-  /** Forward: settles on the newest visible live version at or after the input's position. */
-  private findNextVisible (skip: Uint8Array | undefined): void {
+  /**
+   * Forward: settles on the newest visible live version at or after the input's position.
+   * With `skipping`, keys up to savedKey (already returned or deleted) are passed over.
+   */
+  private findNextVisible (skipping: boolean): void {
     const input = this.input
+    const entry = this.entry
+    const saved = this.savedKey
     const sequence = this.sequence
-    let skipping = skip !== undefined
     while (input.valid()) {
-      if (input.sequence() <= sequence) {
-        const key = input.userKey()
-        if (skipping && compareBytes(key, skip as Uint8Array) <= 0) {
+      input.read(entry)
+      if (entry.sequence <= sequence) {
+        if (skipping && saved.compareTo(entry.keySource, entry.keyStart, entry.keyEnd) >= 0) {
           // an older version of a key we already returned or deleted
-        } else if (input.kind() === ValueKind.Deletion) {
-          this.savedKey.set(key)
-          skip = this.savedKey.view()
+        } else if (entry.kind === ValueKind.Deletion) {
+          saved.set(entry.keySource, entry.keyStart, entry.keyEnd)
           skipping = true
         } else {
           if (this.upper !== undefined) {
-            const c = compareBytes(key, this.upper)
+            const c = compareRanges(entry.keySource, entry.keyStart, entry.keyEnd, this.upper, 0, this.upper.length)
             if (c > 0 || (c === 0 && this.upperExclusive)) break
           }
           this.isValid = true
@@ -184,15 +218,17 @@ export class DbIterator {
   /** Reverse: settles on the previous key whose newest visible version is live. */
   private findPreviousVisible (): void {
     const input = this.input
+    const entry = this.entry
+    const savedKey = this.savedKey
     const sequence = this.sequence
     let kind: ValueKind = ValueKind.Deletion
     while (input.valid()) {
-      if (input.sequence() <= sequence) {
-        const key = input.userKey()
-        if (kind !== ValueKind.Deletion && compareBytes(key, this.savedKey.view()) < 0) break
-        kind = input.kind()
-        this.savedKey.set(key)
-        if (kind === ValueKind.Value) this.savedValue.set(input.value())
+      input.read(entry)
+      if (entry.sequence <= sequence) {
+        if (kind !== ValueKind.Deletion && savedKey.compareTo(entry.keySource, entry.keyStart, entry.keyEnd) > 0) break
+        kind = entry.kind
+        savedKey.set(entry.keySource, entry.keyStart, entry.keyEnd)
+        if (kind === ValueKind.Value) this.savedValue.set(entry.valueSource, entry.valueStart, entry.valueEnd)
       }
       input.prev()
     }
@@ -201,12 +237,20 @@ export class DbIterator {
       return
     }
     if (this.lower !== undefined) {
-      const c = compareBytes(this.savedKey.view(), this.lower)
+      const c = savedKey.compareTo(this.lower, 0, this.lower.length)
       if (c < 0 || (c === 0 && this.lowerExclusive)) {
         this.isValid = false
         return
       }
     }
+    const saved = this.saved
+    saved.keySource = savedKey.buffer
+    saved.keyStart = 0
+    saved.keyEnd = savedKey.length
+    saved.valueSource = this.savedValue.buffer
+    saved.valueStart = 0
+    saved.valueEnd = this.savedValue.length
+    saved.kind = ValueKind.Value
     this.isValid = true
   }
 }

@@ -5,8 +5,25 @@
 // (newest version first). Positioning methods never allocate per entry: userKey() and
 // value() return views that stay valid only until the iterator moves. Damage found while
 // reading throws a LEVEL_CORRUPTION error that names the file.
+//
+// Scans use read() instead: it says where the entry's bytes are without creating views, so
+// a caller can compare, copy or decode them straight from the memtable arena or the block.
 
-import type { ValueKind } from '../format/internal-key'
+import { ValueKind } from '../format/internal-key'
+
+const NO_BYTES = Buffer.alloc(0)
+
+/** Where the current entry lives; filled by InternalIterator.read(), valid until the iterator moves. */
+export class EntryLocation {
+  keySource: Buffer = NO_BYTES
+  keyStart = 0
+  keyEnd = 0
+  valueSource: Buffer = NO_BYTES
+  valueStart = 0
+  valueEnd = 0
+  sequence = 0
+  kind: ValueKind = ValueKind.Deletion
+}
 
 export interface InternalIterator {
   valid (): boolean
@@ -20,6 +37,8 @@ export interface InternalIterator {
   sequence (): number
   kind (): ValueKind
   value (): Buffer
+  /** Fills `into` with the current entry's location, sequence and kind. */
+  read (into: EntryLocation): void
   /** Releases what the iterator pins (tables, memtables). Idempotent. */
   close (): void
 }

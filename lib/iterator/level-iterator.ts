@@ -4,7 +4,7 @@
 import { compareRanges } from '../format/bytes'
 import { TRAILER_SIZE, trailerSequence, ValueKind } from '../format/internal-key'
 import type { FileMeta } from '../version/file-meta'
-import type { InternalIterator } from './internal-iterator'
+import type { EntryLocation, InternalIterator } from './internal-iterator'
 
 export interface TableSource {
   /** An iterator over the table holding `file`; closing it releases the table. */
@@ -77,6 +77,10 @@ export class LevelIterator implements InternalIterator {
 
   value (): Buffer {
     return (this.current as InternalIterator).value()
+  }
+
+  read (into: EntryLocation): void {
+    (this.current as InternalIterator).read(into)
   }
 
   close (): void {

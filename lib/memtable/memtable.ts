@@ -24,7 +24,7 @@
 import { compareRanges } from '../format/bytes'
 
 import { ValueKind } from '../format/internal-key'
-import type { InternalIterator } from '../iterator/internal-iterator'
+import type { EntryLocation, InternalIterator } from '../iterator/internal-iterator'
 
 /**
  * The memtable's storage, in shared memory so that a background worker can flush a sealed
@@ -374,6 +374,21 @@ class MemTableIterator implements InternalIterator {
 
   value (): Buffer {
     return this.table.valueOf(this.node)
+  }
+
+  read (into: EntryLocation): void {
+    const arena = this.table.nodeArena()
+    const entry = this.table.entryOf(this.node)
+    const keyStart = entry + ENTRY_HEADER
+    const keyEnd = keyStart + arena.readUInt32LE(entry)
+    into.keySource = arena
+    into.keyStart = keyStart
+    into.keyEnd = keyEnd
+    into.valueSource = arena
+    into.valueStart = keyEnd
+    into.valueEnd = keyEnd + arena.readUInt32LE(entry + 4)
+    into.sequence = arena.readDoubleLE(entry + 8)
+    into.kind = arena[entry + 16]
   }
 
   close (): void {

@@ -16,7 +16,7 @@ import { decoded, getFixed32, getVarint32 } from '../format/coding'
 import {
   ValueKind, KIND_FOR_SEEK, TRAILER_SIZE, compareInternalKeyRanges, putTrailer, trailerSequence
 } from '../format/internal-key'
-import type { InternalIterator } from '../iterator/internal-iterator'
+import type { EntryLocation, InternalIterator } from '../iterator/internal-iterator'
 
 export class Block {
   /** The file the block came from, for error messages. */
@@ -175,6 +175,18 @@ export class BlockIterator implements InternalIterator {
 
   value (): Buffer {
     return this.data.subarray(this.valueStart, this.valueEnd)
+  }
+
+  read (into: EntryLocation): void {
+    const keyEnd = this.keyLength - TRAILER_SIZE
+    into.keySource = this.key
+    into.keyStart = 0
+    into.keyEnd = keyEnd
+    into.valueSource = this.data
+    into.valueStart = this.valueStart
+    into.valueEnd = this.valueEnd
+    into.sequence = trailerSequence(this.key, keyEnd)
+    into.kind = this.key[keyEnd]
   }
 
   /** True when the current entry's user key equals userKey (no allocation). */

@@ -7,7 +7,7 @@
 import fs = require('fs')
 import { corruption, ioError } from '../errors'
 import { TRAILER_SIZE, KIND_FOR_SEEK, MAX_SEQUENCE, ValueKind, putTrailer } from '../format/internal-key'
-import type { InternalIterator } from '../iterator/internal-iterator'
+import type { EntryLocation, InternalIterator } from '../iterator/internal-iterator'
 import type { BlockCache } from '../cache/lru-cache'
 import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { Block, BlockIterator, blockEntries } from './block'
@@ -304,6 +304,10 @@ class TableIterator implements InternalIterator {
 
   value (): Buffer {
     return (this.data as BlockIterator).value()
+  }
+
+  read (into: EntryLocation): void {
+    (this.data as BlockIterator).read(into)
   }
 
   close (): void {
