@@ -7,13 +7,15 @@
 // so an iterator stays valid while writes continue, and a reader at an older sequence
 // simply skips newer entries.
 //
-// Entry layout in the arena (native byte order is irrelevant: this never reaches disk):
+// Entry layout in the arena, each entry starting at a multiple of 8 so that the header is
+// read through Uint32Array and Float64Array views of the same memory (native byte order,
+// which is irrelevant: this never reaches disk):
 //
-//   offset+0   keyLength   uint32 LE
-//   offset+4   valueLength uint32 LE
-//   offset+8   sequence    float64 LE   (exact below 2^53)
+//   offset+0   keyLength   uint32
+//   offset+4   valueLength uint32
+//   offset+8   sequence    float64      (exact below 2^53)
 //   offset+16  kind        uint8        (0 deletion, 1 value)
-//   offset+17  key bytes, then value bytes
+//   offset+17  key bytes, then value bytes, then padding to the next multiple of 8
 //
 // Node layout in `nodes` (indexes into the Int32Array):
 //
@@ -50,17 +52,28 @@ function sharedInts (count: number): Int32Array {
 
 const MAX_HEIGHT = 12
 const ENTRY_HEADER = 17
+const ENTRY_ALIGN = 8
+
+function alignUp (n: number): number {
+  return (n + ENTRY_ALIGN - 1) & ~(ENTRY_ALIGN - 1)
+}
 const HEAD = 0
 const NONE = 0
 
 export class MemTable {
   private arena: Buffer
+  // Views of the arena's memory for entry headers: words[entry / 4] is the key length,
+  // words[entry / 4 + 1] the value length, doubles[entry / 8 + 1] the sequence.
+  private words: Uint32Array
+  private doubles: Float64Array
   private used = 0
   private nodes: Int32Array
   private nodesUsed = 0
   private height = 1
   private readonly prevScratch = new Int32Array(MAX_HEIGHT)
   private random = 0x2545f491
+  /** Keeps touchAhead's loads observable so that they are not optimised away. */
+  private sink = 0
   /** Number of entries (all versions and tombstones). */
   count = 0
   /** Highest sequence inserted; 0 when empty. */
@@ -71,6 +84,8 @@ export class MemTable {
   constructor (initialArenaBytes = 64 * 1024, image?: MemTableImage) {
     if (image !== undefined) {
       this.arena = Buffer.from(image.arena)
+      this.words = new Uint32Array(image.arena)
+      this.doubles = new Float64Array(image.arena)
       this.used = image.used
       this.nodes = new Int32Array(image.nodes)
       this.nodesUsed = image.nodesUsed
@@ -79,7 +94,9 @@ export class MemTable {
       this.lastSequence = image.lastSequence
       return
     }
-    this.arena = sharedBuffer(initialArenaBytes)
+    this.arena = sharedBuffer(alignUp(initialArenaBytes))
+    this.words = new Uint32Array(this.arena.buffer)
+    this.doubles = new Float64Array(this.arena.buffer)
     this.nodes = sharedInts(2048)
     this.nodesUsed = 2 + MAX_HEIGHT
     this.nodes[1] = MAX_HEIGHT
@@ -144,11 +161,11 @@ export class MemTable {
   ): void {
     const keyLength = keyEnd - keyStart
     const valueLength = valueEnd - valueStart
-    const entry = this.allocateEntry(ENTRY_HEADER + keyLength + valueLength)
+    const entry = this.allocateEntry(alignUp(ENTRY_HEADER + keyLength + valueLength))
     const arena = this.arena
-    arena.writeUInt32LE(keyLength, entry)
-    arena.writeUInt32LE(valueLength, entry + 4)
-    arena.writeDoubleLE(sequence, entry + 8)
+    this.words[entry >>> 2] = keyLength
+    this.words[(entry >>> 2) + 1] = valueLength
+    this.doubles[(entry >>> 3) + 1] = sequence
     arena[entry + 16] = kind
     arena.set(source.subarray(keyStart, keyEnd), entry + ENTRY_HEADER)
     if (valueLength > 0) arena.set(valueSource.subarray(valueStart, valueEnd), entry + ENTRY_HEADER + keyLength)
@@ -190,7 +207,7 @@ export class MemTable {
     const node = this.seekNode(key, start, end, sequence)
     if (node === NONE) return NONE
     const entry = this.nodes[node]
-    const keyLength = this.arena.readUInt32LE(entry)
+    const keyLength = this.words[entry >>> 2]
     const keyOffset = entry + ENTRY_HEADER
     if (compareRanges(this.arena, keyOffset, keyOffset + keyLength, key, start, end) !== 0) return NONE
     return node
@@ -203,18 +220,15 @@ export class MemTable {
   /** A view of the value of `node`; valid for the memtable's life (the arena is never rewritten). */
   valueOf (node: number): Buffer {
     const entry = this.nodes[node]
-    const arena = this.arena
-    const keyLength = arena.readUInt32LE(entry)
-    const start = entry + ENTRY_HEADER + keyLength
-    return arena.subarray(start, start + arena.readUInt32LE(entry + 4))
+    const start = entry + ENTRY_HEADER + this.words[entry >>> 2]
+    return this.arena.subarray(start, start + this.words[(entry >>> 2) + 1])
   }
 
   /** Copies the value of `node` into a fresh string without an intermediate Buffer. */
   valueString (node: number, encoding: BufferEncoding): string {
     const entry = this.nodes[node]
-    const arena = this.arena
-    const start = entry + ENTRY_HEADER + arena.readUInt32LE(entry)
-    return arena.toString(encoding, start, start + arena.readUInt32LE(entry + 4))
+    const start = entry + ENTRY_HEADER + this.words[entry >>> 2]
+    return this.arena.toString(encoding, start, start + this.words[(entry >>> 2) + 1])
   }
 
   iterator (): InternalIterator {
@@ -264,6 +278,19 @@ export class MemTable {
     return this.nodes[node + 2]
   }
 
+  /** Reads the headers of `count` entries from `node` on (see MemTableIterator); returns the node after them. */
+  touchAhead (node: number, count: number): number {
+    const nodes = this.nodes
+    const words = this.words
+    let sink = 0
+    for (let i = 0; i < count && node !== NONE; i++) {
+      sink ^= words[nodes[node] >>> 2]
+      node = nodes[node + 2]
+    }
+    this.sink = sink
+    return node
+  }
+
   nodeArena (): Buffer {
     return this.arena
   }
@@ -272,14 +299,37 @@ export class MemTable {
     return this.nodes[node]
   }
 
-  /** Internal order of node's entry relative to (key[start,end), sequence): <0 when the node sorts first. */
-  private compareNodeTo (node: number, key: Uint8Array, start: number, end: number, sequence: number): number {
+  keyLengthOf (entry: number): number {
+    return this.words[entry >>> 2]
+  }
+
+  sequenceOf (entry: number): number {
+    return this.doubles[(entry >>> 3) + 1]
+  }
+
+  /** Fills `into` with where node's entry is. */
+  readNode (node: number, into: EntryLocation): void {
     const arena = this.arena
     const entry = this.nodes[node]
+    const keyStart = entry + ENTRY_HEADER
+    const keyEnd = keyStart + this.words[entry >>> 2]
+    into.keySource = arena
+    into.keyStart = keyStart
+    into.keyEnd = keyEnd
+    into.valueSource = arena
+    into.valueStart = keyEnd
+    into.valueEnd = keyEnd + this.words[(entry >>> 2) + 1]
+    into.sequence = this.doubles[(entry >>> 3) + 1]
+    into.kind = arena[entry + 16]
+  }
+
+  /** Internal order of node's entry relative to (key[start,end), sequence): <0 when the node sorts first. */
+  private compareNodeTo (node: number, key: Uint8Array, start: number, end: number, sequence: number): number {
+    const entry = this.nodes[node]
     const keyOffset = entry + ENTRY_HEADER
-    const c = compareRanges(arena, keyOffset, keyOffset + arena.readUInt32LE(entry), key, start, end)
+    const c = compareRanges(this.arena, keyOffset, keyOffset + this.words[entry >>> 2], key, start, end)
     if (c !== 0) return c
-    const nodeSequence = arena.readDoubleLE(entry + 8)
+    const nodeSequence = this.doubles[(entry >>> 3) + 1]
     // Newer (larger) sequences sort first.
     return nodeSequence > sequence ? -1 : nodeSequence < sequence ? 1 : 0
   }
@@ -291,6 +341,8 @@ export class MemTable {
       const grown = sharedBuffer(capacity)
       this.arena.copy(grown, 0, 0, this.used)
       this.arena = grown
+      this.words = new Uint32Array(grown.buffer)
+      this.doubles = new Float64Array(grown.buffer)
     }
     const offset = this.used
     this.used += size
@@ -325,8 +377,20 @@ export class MemTable {
   }
 }
 
+// A sorted walk visits entries in key order while the arena holds them in insertion order,
+// so after random writes every step would wait on its own cache miss. Once an iterator has
+// taken a few steps it reads the headers of the next TOUCH_AHEAD entries in one tight loop,
+// TOUCH_AHEAD ahead of where it is: those loads are independent, so the misses overlap and
+// the entries are in cache by the time the walk reaches them. Point reads (a seek and a
+// step or two) never start it.
+const TOUCH_AHEAD = 32
+const STEPS_BEFORE_TOUCHING = 8
+
 class MemTableIterator implements InternalIterator {
   private node = NONE
+  private stepsUntilTouch = 0
+  /** The first node whose entry has not been touched yet. */
+  private frontier = NONE
 
   constructor (private readonly table: MemTable) {}
 
@@ -336,6 +400,7 @@ class MemTableIterator implements InternalIterator {
 
   seekToFirst (): void {
     this.node = this.table.firstNode()
+    this.startTouching()
   }
 
   seekToLast (): void {
@@ -344,28 +409,37 @@ class MemTableIterator implements InternalIterator {
 
   seek (userKey: Uint8Array, sequence: number): void {
     this.node = this.table.seekNode(userKey, 0, userKey.length, sequence)
+    this.startTouching()
   }
 
   next (): void {
     this.node = this.table.nextNode(this.node)
+    if (--this.stepsUntilTouch === 0) {
+      this.frontier = this.frontier === NONE
+        ? this.table.touchAhead(this.node, 2 * TOUCH_AHEAD)
+        : this.table.touchAhead(this.frontier, TOUCH_AHEAD)
+      // Stop once the frontier reaches the end; a reseek starts over.
+      this.stepsUntilTouch = this.frontier === NONE ? -1 : TOUCH_AHEAD
+    }
   }
 
   prev (): void {
-    const arena = this.table.nodeArena()
-    const entry = this.table.entryOf(this.node)
+    const table = this.table
+    const entry = table.entryOf(this.node)
     const keyOffset = entry + ENTRY_HEADER
-    const keyEnd = keyOffset + arena.readUInt32LE(entry)
-    this.node = this.table.seekBefore(arena, keyOffset, keyEnd, arena.readDoubleLE(entry + 8))
+    const keyEnd = keyOffset + table.keyLengthOf(entry)
+    this.node = table.seekBefore(table.nodeArena(), keyOffset, keyEnd, table.sequenceOf(entry))
   }
 
   userKey (): Buffer {
-    const arena = this.table.nodeArena()
-    const entry = this.table.entryOf(this.node)
-    return arena.subarray(entry + ENTRY_HEADER, entry + ENTRY_HEADER + arena.readUInt32LE(entry))
+    const table = this.table
+    const entry = table.entryOf(this.node)
+    return table.nodeArena().subarray(entry + ENTRY_HEADER, entry + ENTRY_HEADER + table.keyLengthOf(entry))
   }
 
   sequence (): number {
-    return this.table.nodeArena().readDoubleLE(this.table.entryOf(this.node) + 8)
+    const table = this.table
+    return table.sequenceOf(table.entryOf(this.node))
   }
 
   kind (): ValueKind {
@@ -377,18 +451,12 @@ class MemTableIterator implements InternalIterator {
   }
 
   read (into: EntryLocation): void {
-    const arena = this.table.nodeArena()
-    const entry = this.table.entryOf(this.node)
-    const keyStart = entry + ENTRY_HEADER
-    const keyEnd = keyStart + arena.readUInt32LE(entry)
-    into.keySource = arena
-    into.keyStart = keyStart
-    into.keyEnd = keyEnd
-    into.valueSource = arena
-    into.valueStart = keyEnd
-    into.valueEnd = keyEnd + arena.readUInt32LE(entry + 4)
-    into.sequence = arena.readDoubleLE(entry + 8)
-    into.kind = arena[entry + 16]
+    this.table.readNode(this.node, into)
+  }
+
+  private startTouching (): void {
+    this.frontier = NONE
+    this.stepsUntilTouch = STEPS_BEFORE_TOUCHING
   }
 
   close (): void {
