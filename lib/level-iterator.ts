@@ -24,6 +24,7 @@
 import { AbstractIterator } from 'abstract-level'
 import type { Engine } from './db'
 import type { DbIterator } from './iterator/db-iterator'
+import type { EntryLocation } from './iterator/internal-iterator'
 import { type Bytes, type Format, keyBytes, ownBytes, rangeToFormat } from './level-codec'
 import { mustYield, nextTurn } from './pacer'
 
@@ -204,7 +205,7 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
         const at = it.current()
         if (this.keys) bytes += at.keyEnd - at.keyStart
         if (this.values) bytes += at.valueEnd - at.valueStart
-        const entry = this.current()
+        const entry = this.entryAt(at)
         if (forLoop) {
           this.rawKeys[entries.length - served] = entry[0]
           this.rawValues[entries.length - served] = entry[1]
@@ -248,7 +249,10 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
 
   /** The current entry in the shape abstract-level expects for this iterator. */
   private current (): [unknown, unknown] {
-    const at = this.it.current()
+    return this.entryAt(this.it.current())
+  }
+
+  private entryAt (at: EntryLocation): [unknown, unknown] {
     const key = this.keys ? rangeToFormat(at.keySource, at.keyStart, at.keyEnd, this.keyFormat) : undefined
     const value = this.values ? rangeToFormat(at.valueSource, at.valueStart, at.valueEnd, this.valueFormat) : undefined
     return [key, value]

@@ -42,6 +42,17 @@ class SavedBytes {
   compareTo (source: Uint8Array, start: number, end: number): number {
     return compareRanges(this.buffer, 0, this.length, source, start, end)
   }
+
+  /** Whether the saved bytes equal source[start, end); compares from the end, where neighbouring keys differ. */
+  equals (source: Uint8Array, start: number, end: number): boolean {
+    const length = this.length
+    if (end - start !== length) return false
+    const buffer = this.buffer
+    for (let i = length - 1; i >= 0; i--) {
+      if (buffer[i] !== source[start + i]) return false
+    }
+    return true
+  }
 }
 
 export class DbIterator {
@@ -186,7 +197,8 @@ export class DbIterator {
 
   /**
    * Forward: settles on the newest visible live version at or after the input's position.
-   * With `skipping`, keys up to savedKey (already returned or deleted) are passed over.
+   * With `skipping`, versions of savedKey (returned, deleted, or the exclusive lower bound)
+   * are passed over; the input never holds smaller keys, so an equality test suffices.
    */
   private findNextVisible (skipping: boolean): void {
     const input = this.input
@@ -196,7 +208,7 @@ export class DbIterator {
     while (input.valid()) {
       input.read(entry)
       if (entry.sequence <= sequence) {
-        if (skipping && saved.compareTo(entry.keySource, entry.keyStart, entry.keyEnd) >= 0) {
+        if (skipping && saved.equals(entry.keySource, entry.keyStart, entry.keyEnd)) {
           // an older version of a key we already returned or deleted
         } else if (entry.kind === ValueKind.Deletion) {
           saved.set(entry.keySource, entry.keyStart, entry.keyEnd)
