@@ -147,9 +147,6 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
         }
         if (size < MAX_BATCH) size = Math.min(MAX_BATCH, size * 2)
       }
-    } catch (err) {
-      await this.close()
-      throw err
     } finally {
       await this.close()
     }
@@ -197,8 +194,8 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
     this.throwDeferred()
     const it = this.it
     const limit = this.highWaterMarkBytes
+    // The loop fetches only once its batch is handed out, so then `entries` starts empty.
     const forLoop = this.fetchingBatch
-    const served = entries.length
     let bytes = 0
     try {
       while (entries.length < size && it.valid()) {
@@ -207,8 +204,8 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
         if (this.values) bytes += at.valueEnd - at.valueStart
         const entry = this.entryAt(at)
         if (forLoop) {
-          this.rawKeys[entries.length - served] = entry[0]
-          this.rawValues[entries.length - served] = entry[1]
+          this.rawKeys[entries.length] = entry[0]
+          this.rawValues[entries.length] = entry[1]
         }
         entries.push(entry)
         it.advance()
