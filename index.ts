@@ -3,6 +3,6 @@
 // classic-level dependency (npm install classic-level@npm:lsm-level) swaps the engine
 // under `level` and everything built on it.
 
-export { LsmLevel, LsmLevel as ClassicLevel } from './lib/level'
-export type { LsmLevelOptions } from './lib/level'
-export type * from './lib/level-types'
+export { LsmLevel, LsmLevel as ClassicLevel } from './lib/adapter/level'
+export type { LsmLevelOptions } from './lib/adapter/level'
+export type * from './lib/adapter/types'

@@ -4,7 +4,7 @@
 // the last release. Least recently acquired unpinned tables are closed first. Closing a table
 // drops its blocks from the block cache and recycles its cache id.
 
-import { corruption } from '../errors'
+import { corruption } from '../base/errors'
 import { legacyTableFileName, tableFileName } from '../format/filename'
 import { Table, openRandomAccessFile, RandomAccessFile } from '../sstable/table'
 import type { BlockCache } from './lru-cache'

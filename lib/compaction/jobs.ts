@@ -7,10 +7,10 @@
 // crosses is revived on arrival (reviveFileMeta). A memtable crosses as its MemTableImage,
 // whose SharedArrayBuffers are shared, not copied.
 
-import { ioError, levelError, type LevelErrorCode } from '../errors'
+import { ioError, levelError, type LevelErrorCode } from '../base/errors'
 import { TRAILER_SIZE } from '../format/internal-key'
 import { TableCache } from '../cache/table-cache'
-import type { InternalIterator } from '../iterator/internal-iterator'
+import type { InternalIterator } from '../base/internal-iterator'
 import type { TableSource } from '../iterator/level-iterator'
 import { MemTable, type MemTableImage } from '../memtable/memtable'
 import type { TableBuildOptions } from '../sstable/table-builder'

@@ -16,11 +16,11 @@
 // next compaction the boundary-file expansion and keeps older LevelDB readers safe.
 
 import * as fs from 'fs'
-import { levelError } from '../errors'
+import { levelError } from '../base/errors'
 import { compareBytes } from '../format/bytes'
 import { tableFileName } from '../format/filename'
 import { MAX_SEQUENCE, TRAILER_SIZE, ValueKind, compareInternalKeys, putTrailer } from '../format/internal-key'
-import type { InternalIterator } from '../iterator/internal-iterator'
+import type { InternalIterator } from '../base/internal-iterator'
 import { LevelIterator, type TableSource } from '../iterator/level-iterator'
 import { mergeIterators } from '../iterator/merging-iterator'
 import type { TableBuildOptions } from '../sstable/table-builder'

@@ -5,7 +5,7 @@
 
 import * as fs from 'fs'
 import { tableFileName } from '../format/filename'
-import type { InternalIterator } from '../iterator/internal-iterator'
+import type { InternalIterator } from '../base/internal-iterator'
 import { TableBuilder, type TableBuildOptions } from '../sstable/table-builder'
 import { type FileMeta, newFileMeta } from '../version/file-meta'
 import { writeFully } from '../version/version-set'

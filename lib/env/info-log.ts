@@ -7,7 +7,7 @@
 
 import * as fs from 'fs'
 import * as path from 'path'
-import { ioError } from '../errors'
+import { ioError } from '../base/errors'
 
 export class InfoLog {
   private pending: string[] = []

@@ -43,7 +43,7 @@ import * as fs from 'fs'
 import * as os from 'os'
 import * as path from 'path'
 import { randomBytes } from 'crypto'
-import { ioError, levelError } from '../errors'
+import { ioError, levelError } from '../base/errors'
 
 const LOCK_NAME = 'LOCK'
 const CLAIM_PREFIX = 'LOCK.owner.'

@@ -9,7 +9,7 @@
 
 import { compareBytes, compareRanges } from '../format/bytes'
 import { MAX_SEQUENCE, ValueKind } from '../format/internal-key'
-import { EntryLocation, type InternalIterator } from './internal-iterator'
+import { EntryLocation, type InternalIterator } from '../base/internal-iterator'
 
 export interface KeyRange {
   gt?: Uint8Array

@@ -4,7 +4,7 @@
 import { compareRanges } from '../format/bytes'
 import { TRAILER_SIZE, trailerSequence, ValueKind } from '../format/internal-key'
 import type { FileMeta } from '../version/file-meta'
-import type { EntryLocation, InternalIterator } from './internal-iterator'
+import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
 
 export interface TableSource {
   /** An iterator over the table holding `file`; closing it releases the table. */

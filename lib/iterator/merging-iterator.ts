@@ -6,7 +6,7 @@
 
 import { compareBytes, compareRanges } from '../format/bytes'
 import type { ValueKind } from '../format/internal-key'
-import { EntryLocation, type InternalIterator } from './internal-iterator'
+import { EntryLocation, type InternalIterator } from '../base/internal-iterator'
 
 const enum Direction { Forward, Reverse }
 

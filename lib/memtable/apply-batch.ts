@@ -4,7 +4,7 @@
 //
 //   sequence fixed64 | count fixed32 | count × ( tag u8 | key slice | value slice if tag = 1 )
 
-import { corruption } from '../errors'
+import { corruption } from '../base/errors'
 import { decoded, getFixed32, getVarint32 } from '../format/coding'
 import { ValueKind } from '../format/internal-key'
 import type { MemTable } from './memtable'

@@ -26,7 +26,7 @@
 import { compareRanges } from '../format/bytes'
 
 import { ValueKind } from '../format/internal-key'
-import type { EntryLocation, InternalIterator } from '../iterator/internal-iterator'
+import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
 
 /**
  * The memtable's storage, in shared memory so that a background worker can flush a sealed

@@ -10,13 +10,13 @@
 // place while binary searching, so positioning allocates nothing. blockEntries() is the
 // simple bytewise reader for the tiny metaindex.
 
-import { corruption } from '../errors'
+import { corruption } from '../base/errors'
 import { compareRanges } from '../format/bytes'
 import { decoded, getFixed32, getVarint32 } from '../format/coding'
 import {
   ValueKind, KIND_FOR_SEEK, TRAILER_SIZE, compareInternalKeyRanges, putTrailer, trailerSequence
 } from '../format/internal-key'
-import type { EntryLocation, InternalIterator } from '../iterator/internal-iterator'
+import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
 
 export class Block {
   /** The file the block came from, for error messages. */

@@ -11,7 +11,7 @@
 // that the output reaches the declared length nor that copies stay inside it, so damaged
 // input could come back as plausible wrong bytes. Ours throws instead.
 
-import { corruption } from '../errors'
+import { corruption } from '../base/errors'
 import { decoded, getVarint32 } from '../format/coding'
 
 const snappyjs: { compress (input: Buffer): Buffer } = require('snappyjs')

@@ -6,7 +6,7 @@
 //   footer        metaindex handle | index handle | zero padding to byte 40 | magic fixed64 LE
 //                   48 bytes at the very end of the file; magic bytes 57 fb 80 8b 24 75 47 db
 
-import { corruption } from '../errors'
+import { corruption } from '../base/errors'
 import { decoded, getFixed32, getVarint, putVarint, putFixed32 } from '../format/coding'
 import { crc32cExtend, maskCrc, unmaskCrc } from '../format/crc32c'
 import { snappyUncompress } from './compression'

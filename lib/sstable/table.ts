@@ -5,9 +5,9 @@
 // and from worker threads alike.
 
 import fs = require('fs')
-import { corruption, ioError } from '../errors'
+import { corruption, ioError } from '../base/errors'
 import { TRAILER_SIZE, KIND_FOR_SEEK, MAX_SEQUENCE, ValueKind, putTrailer } from '../format/internal-key'
-import type { EntryLocation, InternalIterator } from '../iterator/internal-iterator'
+import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
 import type { BlockCache } from '../cache/lru-cache'
 import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { Block, BlockIterator, blockEntries } from './block'

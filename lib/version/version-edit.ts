@@ -14,7 +14,7 @@
 // any order, repeats included. Tag 8 is retired and every other tag is unknown: LevelDB fails
 // the open on either, so we do too, and we never write one.
 
-import { corruption } from '../errors'
+import { corruption } from '../base/errors'
 import { ByteWriter, decoded, getVarint, getVarint32 } from '../format/coding'
 import { TRAILER_SIZE } from '../format/internal-key'
 import { NUM_LEVELS } from './constants'

@@ -13,7 +13,7 @@
 
 import * as fs from 'fs'
 import * as path from 'path'
-import { corruption, ioError, levelError } from '../errors'
+import { corruption, ioError, levelError } from '../base/errors'
 import { ByteWriter } from '../format/coding'
 import { currentFileName, manifestBaseName, manifestFileName, tempFileName } from '../format/filename'
 import { LogReader } from '../wal/log-reader'

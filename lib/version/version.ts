@@ -11,7 +11,7 @@
 
 import { compareRanges } from '../format/bytes'
 import { TRAILER_SIZE, compareInternalKeys, trailerSequence, MAX_SEQUENCE } from '../format/internal-key'
-import { corruption } from '../errors'
+import { corruption } from '../base/errors'
 import { MAX_MEM_COMPACT_LEVEL, NUM_LEVELS } from './constants'
 import { type FileMeta, describeFileMeta, totalFileSize } from './file-meta'
 import type { VersionEdit } from './version-edit'

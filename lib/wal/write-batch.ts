@@ -11,7 +11,7 @@
 import { asBuffer } from '../format/bytes'
 import { decoded, getFixed32, getFixed64, getVarint32, putFixed32, putFixed64, putVarint } from '../format/coding'
 import { ValueKind } from '../format/internal-key'
-import { corruption } from '../errors'
+import { corruption } from '../base/errors'
 
 export const BATCH_HEADER_SIZE = 12
 

@@ -16,7 +16,7 @@ import test = require('tape')
 import * as fs from 'fs'
 import { compareBytes } from '../../lib/format/bytes'
 import { MAX_SEQUENCE, ValueKind } from '../../lib/format/internal-key'
-import type { InternalIterator } from '../../lib/iterator/internal-iterator'
+import type { InternalIterator } from '../../lib/base/internal-iterator'
 import { LevelIterator } from '../../lib/iterator/level-iterator'
 import { mergeIterators } from '../../lib/iterator/merging-iterator'
 import { MemTable } from '../../lib/memtable/memtable'

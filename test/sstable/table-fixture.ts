@@ -8,7 +8,7 @@ import { compareBytes } from '../../lib/format/bytes'
 import { ValueKind } from '../../lib/format/internal-key'
 import { TableBuilder, TableBuildOptions } from '../../lib/sstable/table-builder'
 import { RandomAccessFile } from '../../lib/sstable/table'
-import type { InternalIterator } from '../../lib/iterator/internal-iterator'
+import type { InternalIterator } from '../../lib/base/internal-iterator'
 
 /** xorshift32: deterministic so failures reproduce. */
 export function random (seed: number): () => number {

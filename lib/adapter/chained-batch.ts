@@ -3,9 +3,9 @@
 // WriteBatch at once).
 
 import { AbstractChainedBatch } from 'abstract-level'
-import type { Engine } from './db'
-import type { Bytes } from './level-codec'
-import { WriteBatchBuilder } from './wal/write-batch'
+import type { Engine } from '../engine/engine'
+import type { Bytes } from './codec'
+import { WriteBatchBuilder } from '../wal/write-batch'
 
 export class LsmChainedBatch extends AbstractChainedBatch<any, any, any> {
   private readonly builder = new WriteBatchBuilder(256)

@@ -2,10 +2,10 @@
 // classic-level does), yielding to the event loop between batches. Like classic-level's,
 // a clear is not atomic as a whole; each of its batches is.
 
-import type { Engine } from './db'
-import { engineIterator, breathe } from './level-iterator'
-import { type Bytes } from './level-codec'
-import { levelError } from './errors'
+import type { Engine } from '../engine/engine'
+import { engineIterator, breathe } from './iterator'
+import { type Bytes } from './codec'
+import { levelError } from '../base/errors'
 
 const BATCH_KEY_BYTES = 16 * 1024
 

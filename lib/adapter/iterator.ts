@@ -22,11 +22,11 @@
 //   - with a `limit`, the default walk is used (the limit counts what nextv fetched).
 
 import { AbstractIterator } from 'abstract-level'
-import type { Engine } from './db'
-import type { DbIterator } from './iterator/db-iterator'
-import type { EntryLocation } from './iterator/internal-iterator'
-import { type Bytes, type Format, keyBytes, ownBytes, rangeToFormat } from './level-codec'
-import { mustYield, nextTurn } from './pacer'
+import type { Engine } from '../engine/engine'
+import type { DbIterator } from '../iterator/db-iterator'
+import type { EntryLocation } from '../base/internal-iterator'
+import { type Bytes, type Format, keyBytes, ownBytes, rangeToFormat } from './codec'
+import { mustYield, nextTurn } from '../engine/pacer'
 
 const DEFAULT_HIGH_WATER_MARK_BYTES = 16 * 1024
 // Batches for `for await` grow from a few entries (a loop that breaks early reads little

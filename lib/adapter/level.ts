@@ -1,6 +1,6 @@
 // The abstract-level adapter: LsmLevel is constructed and behaves like classic-level's
-// ClassicLevel. This file and its level-*.ts siblings are the only code that knows
-// abstract-level; everything below them is the engine (lib/db.ts).
+// ClassicLevel. This file and its siblings in lib/adapter are the only code that knows
+// abstract-level; everything below them is the engine (lib/engine).
 
 import { AbstractLevel } from 'abstract-level'
 import type {
@@ -10,17 +10,17 @@ import type {
 import type {
   BatchOptions, ChainedBatchWriteOptions, DatabaseOptions, DelOptions, GetManyOptions, GetOptions, HasManyOptions,
   HasOptions, IteratorOptions, KeyIteratorOptions, OpenOptions, PutOptions, StartEndOptions, ValueIteratorOptions
-} from './level-types'
-import { Engine } from './db'
-import { levelError } from './errors'
-import { resolveOptions } from './options'
-import { LsmIterator } from './level-iterator'
-import { LsmSnapshot } from './level-snapshot'
-import { LsmChainedBatch } from './level-chained-batch'
-import { clearRange } from './level-clear'
-import { type Bytes, type Format, keyBytes, ownBytes, toFormat } from './level-codec'
-import { destroyDatabase, repairDatabase } from './repair'
-import { mustYield, nextTurn } from './pacer'
+} from './types'
+import { Engine } from '../engine/engine'
+import { levelError } from '../base/errors'
+import { resolveOptions } from '../engine/options'
+import { LsmIterator } from './iterator'
+import { LsmSnapshot } from './snapshot'
+import { LsmChainedBatch } from './chained-batch'
+import { clearRange } from './clear'
+import { type Bytes, type Format, keyBytes, ownBytes, toFormat } from './codec'
+import { destroyDatabase, repairDatabase } from '../engine/repair'
+import { mustYield, nextTurn } from '../engine/pacer'
 
 export type LsmLevelOptions<K, V> = DatabaseOptions<K, V>
 

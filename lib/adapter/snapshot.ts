@@ -2,7 +2,7 @@
 // database as of that sequence; compaction keeps the versions it can see.
 
 import { AbstractSnapshot } from 'abstract-level'
-import type { Engine } from './db'
+import type { Engine } from '../engine/engine'
 
 export class LsmSnapshot extends AbstractSnapshot {
   readonly sequence: number

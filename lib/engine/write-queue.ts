@@ -10,8 +10,8 @@
 // Once a WAL append fails, the log may end in a torn record, and anything appended after
 // it would be lost on recovery; so every later write fails too (as LevelDB does).
 
-import { ioError, levelError } from '../errors'
-import { mustYield } from '../pacer'
+import { ioError, levelError } from '../base/errors'
+import { mustYield } from './pacer'
 import { WriteBatchBuilder } from '../wal/write-batch'
 
 export interface WriteTarget {
