@@ -19,7 +19,10 @@ import { LsmSnapshot } from './snapshot'
 import { LsmChainedBatch } from './chained-batch'
 import { clearRange } from './clear'
 import { type Bytes, type Format, keyBytes, ownBytes, toFormat } from './codec'
-import { destroyDatabase, repairDatabase } from '../engine/repair'
+import { destroyDatabase } from '../engine/destroy'
+import { repairDatabase } from '../engine/repair'
+import type { Env } from '../env/env'
+import { nodeEnv } from '../env/node-env'
 import { mustYield, nextTurn } from '../engine/pacer'
 
 export type LsmLevelOptions<K, V> = DatabaseOptions<K, V>
@@ -110,7 +113,7 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
 
   async _open (options: AbstractOpenOptions & Record<string, unknown>): Promise<void> {
     const resolved = resolveOptions(options)
-    this[kEngine] = await Engine.open(this._location, resolved)
+    this[kEngine] = await Engine.open(this._location, resolved, (event, payload) => { this.emit(event, payload) })
   }
 
   async _close (): Promise<void> {
@@ -228,18 +231,18 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
     return this.engine.property(property)
   }
 
-  static async destroy (location: string): Promise<void> {
+  static async destroy (location: string, options?: { env?: Env }): Promise<void> {
     if (typeof location !== 'string' || location === '') {
       throw new TypeError("The first argument 'location' must be a non-empty string")
     }
-    await destroyDatabase(location)
+    await destroyDatabase(options?.env ?? nodeEnv, location)
   }
 
-  static async repair (location: string): Promise<void> {
+  static async repair (location: string, options?: { env?: Env }): Promise<void> {
     if (typeof location !== 'string' || location === '') {
       throw new TypeError("The first argument 'location' must be a non-empty string")
     }
-    await repairDatabase(location)
+    await repairDatabase(options?.env ?? nodeEnv, location)
   }
 
   private encodeRangeArguments (method: string, start: unknown, end: unknown, options?: StartEndOptions<unknown>): [Buffer, Buffer] {

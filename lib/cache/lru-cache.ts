@@ -6,7 +6,7 @@
 // the capacity is not kept. Evicted values that callers still reference simply stay alive
 // until the garbage collector takes them: nothing here closes or frees anything.
 
-import type { Block } from '../sstable/block'
+import type { BlockCacheLike } from '../base/block-cache'
 
 interface Node<K, V> {
   key: K
@@ -115,8 +115,8 @@ const OFFSET_SPAN = 2 ** 32
 const MAX_ID = 2 ** 21 - 1
 
 /** Uncompressed blocks of open tables, charged by their size in bytes. */
-export class BlockCache {
-  private readonly lru: LruCache<number, Block>
+export class BlockCache<B extends { readonly size: number }> implements BlockCacheLike<B> {
+  private readonly lru: LruCache<number, B>
   private nextId = 1
   private readonly freeIds: number[] = []
 
@@ -149,11 +149,11 @@ export class BlockCache {
     this.freeIds.push(id)
   }
 
-  get (id: number, offset: number): Block | undefined {
+  get (id: number, offset: number): B | undefined {
     return offset < OFFSET_SPAN && id <= MAX_ID ? this.lru.get(id * OFFSET_SPAN + offset) : undefined
   }
 
-  set (id: number, offset: number, block: Block): void {
+  set (id: number, offset: number, block: B): void {
     if (offset < OFFSET_SPAN && id <= MAX_ID) this.lru.set(id * OFFSET_SPAN + offset, block, block.size)
   }
 

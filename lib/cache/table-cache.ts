@@ -5,9 +5,14 @@
 // drops its blocks from the block cache and recycles its cache id.
 
 import { corruption } from '../base/errors'
+import type { BlockCacheLike } from '../base/block-cache'
+import type { InternalIterator } from '../base/internal-iterator'
+import type { Env, RandomAccessFile } from '../env/env'
+import { isNotFound } from '../env/io-error'
 import { legacyTableFileName, tableFileName } from '../format/filename'
-import { Table, openRandomAccessFile, RandomAccessFile } from '../sstable/table'
-import type { BlockCache } from './lru-cache'
+import type { Block } from '../sstable/block'
+import { Table } from '../sstable/table'
+import type { FileMeta } from '../version/file-meta'
 
 interface Slot {
   fileNumber: number
@@ -20,13 +25,15 @@ interface Slot {
 export class TableCache {
   readonly location: string
   readonly capacity: number
-  private readonly blockCache: BlockCache | undefined
+  private readonly blockCache: BlockCacheLike<Block> | undefined
+  private readonly env: Env
   // Unevicted slots in recency order: least recently acquired first.
   private readonly slots = new Map<number, Slot>()
   private readonly byTable = new Map<Table, Slot>()
   private closed = false
 
-  constructor (location: string, maxOpenFiles: number, blockCache: BlockCache | undefined) {
+  constructor (env: Env, location: string, maxOpenFiles: number, blockCache: BlockCacheLike<Block> | undefined) {
+    this.env = env
     this.location = location
     this.capacity = Math.max(1, maxOpenFiles)
     this.blockCache = blockCache
@@ -72,6 +79,22 @@ export class TableCache {
     else this.trim()
   }
 
+  /** An iterator over the table of `file`, which stays acquired until the iterator is closed. */
+  iterator (file: FileMeta, fillCache: boolean): InternalIterator {
+    const table = this.acquire(file.number, file.size)
+    const inner = table.iterator(fillCache)
+    const closeInner = inner.close.bind(inner)
+    let released = false
+    inner.close = () => {
+      closeInner()
+      if (!released) {
+        released = true
+        this.release(table)
+      }
+    }
+    return inner
+  }
+
   /** Forgets fileNumber (its file is being deleted): closed now, or at its last release. */
   evict (fileNumber: number): void {
     const slot = this.slots.get(fileNumber)
@@ -99,29 +122,22 @@ export class TableCache {
 
   private closeSlot (slot: Slot): void {
     this.byTable.delete(slot.table)
-    try {
-      slot.table.close()
-    } finally {
-      if (this.blockCache !== undefined) this.blockCache.releaseId(slot.table.cacheId)
-    }
+    // An id whose blocks could not all be dropped is never handed out again.
+    if (slot.table.close() && this.blockCache !== undefined) this.blockCache.releaseId(slot.table.cacheId)
   }
 
   private openFile (fileNumber: number): RandomAccessFile {
     const ldb = tableFileName(this.location, fileNumber)
     try {
-      return openRandomAccessFile(ldb)
+      return this.env.openRandomAccess(ldb)
     } catch (err) {
-      if (!isMissing(err)) throw err
+      if (!isNotFound(err)) throw err
     }
     try {
-      return openRandomAccessFile(legacyTableFileName(this.location, fileNumber))
+      return this.env.openRandomAccess(legacyTableFileName(this.location, fileNumber))
     } catch (err) {
-      if (!isMissing(err)) throw err
+      if (!isNotFound(err)) throw err
     }
     throw corruption(ldb, 'missing table file')
   }
-}
-
-function isMissing (err: unknown): boolean {
-  return (err as { cause?: { code?: string } }).cause?.code === 'ENOENT'
 }

@@ -7,9 +7,10 @@
 // crosses is revived on arrival (reviveFileMeta). A memtable crosses as its MemTableImage,
 // whose SharedArrayBuffers are shared, not copied.
 
-import { ioError, levelError, type LevelErrorCode } from '../base/errors'
+import { fileError } from '../env/io-error'
 import { TRAILER_SIZE } from '../format/internal-key'
 import { TableCache } from '../cache/table-cache'
+import type { Env } from '../env/env'
 import type { InternalIterator } from '../base/internal-iterator'
 import type { TableSource } from '../iterator/level-iterator'
 import { MemTable, type MemTableImage } from '../memtable/memtable'
@@ -60,13 +61,6 @@ export interface JobResult {
   usedFileNumbers: number
   /** Entries a compaction dropped (0 for a flush). */
   droppedEntries: number
-}
-
-/** An error as it crosses from the worker: enough to rebuild a LEVEL_* error on the other side. */
-export interface JobErrorMessage {
-  message: string
-  code?: string
-  stack?: string
 }
 
 // Tables a compaction keeps open at once: every level-0 input plus one per sorted level.
@@ -135,18 +129,18 @@ export function fileNumbersNeeded (task: CompactionTask): number {
   return Math.ceil(input / task.maxOutputFileSize) + task.grandparents.length + 2
 }
 
-/** Runs a job synchronously. Errors are LEVEL_* errors (filesystem failures become LEVEL_IO_ERROR). */
-export function executeJob (job: Job): JobResult {
+/** Runs a job synchronously in `env`. Errors are LEVEL_* errors (filesystem failures become LEVEL_IO_ERROR). */
+export function executeJob (job: Job, env: Env): JobResult {
   try {
-    return job.kind === 'flush' ? executeFlush(job) : executeCompaction(job)
+    return job.kind === 'flush' ? executeFlush(job, env) : executeCompaction(job, env)
   } catch (err) {
     throw asLevelError(err)
   }
 }
 
-function executeFlush (job: FlushJob): JobResult {
+function executeFlush (job: FlushJob, env: Env): JobResult {
   const memtable = MemTable.fromImage(job.memtable)
-  const meta = writeTable(job.location, job.fileNumber, memtable.iterator(), job.tableOptions)
+  const meta = writeTable(env, job.location, job.fileNumber, memtable.iterator(), job.tableOptions)
   const outputs = meta === undefined ? [] : [meta]
   return {
     outputs,
@@ -157,16 +151,17 @@ function executeFlush (job: FlushJob): JobResult {
   }
 }
 
-function executeCompaction (job: CompactionJob): JobResult {
+function executeCompaction (job: CompactionJob, env: Env): JobResult {
   const task = reviveTask(job.task)
   if (job.versionFiles.length !== NUM_LEVELS) throw new RangeError(`A compaction job needs ${NUM_LEVELS} levels of files`)
   const version = new Version(job.versionFiles.map((files) => files.map(reviveFileMeta)))
   const numbers = job.fileNumbers
   let used = 0
-  const cache = new TableCache(job.location, JOB_TABLE_CACHE_SIZE, undefined)
+  const cache = new TableCache(env, job.location, JOB_TABLE_CACHE_SIZE, undefined)
   const stop = job.stopSignal === undefined ? undefined : new Int32Array(job.stopSignal)
   try {
     const result = runCompaction(task, {
+      env,
       location: job.location,
       tableOptions: job.tableOptions,
       maxFileSize: job.maxFileSize,
@@ -186,24 +181,9 @@ function executeCompaction (job: CompactionJob): JobResult {
   }
 }
 
-/** Opens tables through `cache` (block cache or not); closing an iterator releases its table. */
+/** Opens tables through `cache`, without filling a block cache. */
 export function tableSource (cache: TableCache): TableSource {
-  return {
-    open (file: FileMeta): InternalIterator {
-      const table = cache.acquire(file.number, file.size)
-      const inner = table.iterator(false)
-      const closeInner = inner.close.bind(inner)
-      let released = false
-      inner.close = () => {
-        closeInner()
-        if (!released) {
-          released = true
-          cache.release(table)
-        }
-      }
-      return inner
-    }
-  }
+  return { open: (file: FileMeta): InternalIterator => cache.iterator(file, false) }
 }
 
 // --- crossing threads ---
@@ -249,30 +229,12 @@ function reviveTask (task: CompactionTask): CompactionTask {
   }
 }
 
-export function serializeJobError (err: unknown): JobErrorMessage {
-  const e = err as { message?: unknown, code?: unknown, stack?: unknown } | null
-  const out: JobErrorMessage = { message: typeof e?.message === 'string' ? e.message : String(err) }
-  if (typeof e?.code === 'string') out.code = e.code
-  if (typeof e?.stack === 'string') out.stack = e.stack
-  return out
-}
-
-/** The error a job failed with, rebuilt on the main thread; the worker's stack is kept. */
-export function deserializeJobError (message: JobErrorMessage): Error {
-  const code = message.code
-  const err = code !== undefined && code.startsWith('LEVEL_')
-    ? levelError(code as LevelErrorCode, message.message)
-    : new Error(message.message)
-  if (message.stack !== undefined) err.stack = message.stack
-  return err
-}
-
 /** Filesystem errors (ENOSPC, EACCES, ...) as LEVEL_IO_ERROR; LEVEL_* errors and bugs as they are. */
 function asLevelError (err: unknown): unknown {
-  const e = err as { code?: unknown, syscall?: unknown, message?: unknown } | null
+  const e = err as { code?: unknown, syscall?: unknown } | null
   if (e === null || typeof e !== 'object') return err
   if (typeof e.code === 'string' && e.code.startsWith('LEVEL_')) return err
-  if (typeof e.syscall === 'string') return ioError(String(e.message), err)
+  if (typeof e.syscall === 'string') return fileError(e.syscall, String((e as { path?: unknown }).path ?? 'a table file'), err)
   return err
 }
 

@@ -15,8 +15,8 @@
 // them), and version.ts and the picker handle that, but we never create one: it spares the
 // next compaction the boundary-file expansion and keeps older LevelDB readers safe.
 
-import * as fs from 'fs'
 import { levelError } from '../base/errors'
+import type { Env } from '../env/env'
 import { compareBytes } from '../format/bytes'
 import { tableFileName } from '../format/filename'
 import { MAX_SEQUENCE, TRAILER_SIZE, ValueKind, compareInternalKeys, putTrailer } from '../format/internal-key'
@@ -30,6 +30,7 @@ import { type CompactionTask, OutputCutter, isBaseLevelForKey } from './picker'
 import { TableFileWriter } from './table-file'
 
 export interface CompactionEnvironment {
+  env: Env
   /** The database directory: inputs are read from it and outputs written to it. */
   location: string
   tableOptions: TableBuildOptions
@@ -133,11 +134,11 @@ export function runCompaction (task: CompactionTask, env: CompactionEnvironment,
           (cutPending || writer.fileSize() >= env.maxFileSize)) {
         const finished = writer
         writer = undefined
-        outputs.push(finishOutput(finished))
+        outputs.push(finished.finish())
         cutPending = false
       }
       if (writer === undefined) {
-        writer = new TableFileWriter(env.location, env.newFileNumber(), env.tableOptions)
+        writer = new TableFileWriter(env.env, env.location, env.newFileNumber(), env.tableOptions)
         cutPending = false
       }
       writer.add(input)
@@ -145,11 +146,11 @@ export function runCompaction (task: CompactionTask, env: CompactionEnvironment,
     if (writer !== undefined) {
       const finished = writer
       writer = undefined
-      outputs.push(finishOutput(finished))
+      outputs.push(finished.finish())
     }
   } catch (err) {
     writer?.abandon()
-    for (const output of outputs) removeQuietly(tableFileName(env.location, output.number))
+    for (const output of outputs) removeQuietly(env.env, tableFileName(env.location, output.number))
     throw err
   } finally {
     input.close()
@@ -176,19 +177,9 @@ function compactionInput (task: CompactionTask, source: TableSource): InternalIt
   return mergeIterators(children)
 }
 
-function finishOutput (writer: TableFileWriter): FileMeta {
+function removeQuietly (env: Env, file: string): void {
   try {
-    return writer.finish()
-  } catch (err) {
-    // finish() closed the descriptor; the half-written file must still go.
-    removeQuietly(writer.path)
-    throw err
-  }
-}
-
-function removeQuietly (file: string): void {
-  try {
-    fs.unlinkSync(file)
+    env.remove(file)
   } catch {}
 }
 

@@ -1,25 +1,24 @@
 // Writes a run of entries, already in internal order, as one table file NNNNNN.ldb, made
-// durable (fsync) before its metadata is returned, so a MANIFEST edit that names it never
+// durable (synced) before its metadata is returned, so a MANIFEST edit that names it never
 // points at bytes still in the page cache. Used by flushes and compactions, on the main
 // thread or in the background worker alike.
 
-import * as fs from 'fs'
+import type { Env, WritableFile } from '../env/env'
 import { tableFileName } from '../format/filename'
 import type { InternalIterator } from '../base/internal-iterator'
 import { TableBuilder, type TableBuildOptions } from '../sstable/table-builder'
 import { type FileMeta, newFileMeta } from '../version/file-meta'
-import { writeFully } from '../version/version-set'
 import { duringBackgroundSync } from './sync-signal'
 
 export class TableFileWriter {
-  private readonly fd: number
+  private readonly file: WritableFile
   private readonly builder: TableBuilder
   readonly path: string
 
-  constructor (location: string, readonly number: number, options: TableBuildOptions) {
+  constructor (private readonly env: Env, location: string, readonly number: number, options: TableBuildOptions) {
     this.path = tableFileName(location, number)
-    this.fd = fs.openSync(this.path, 'w')
-    this.builder = new TableBuilder(options, (chunk) => writeFully(this.fd, chunk))
+    this.file = env.createWritable(this.path)
+    this.builder = new TableBuilder(options, (chunk) => this.file.append(chunk))
   }
 
   add (input: InternalIterator): void {
@@ -34,36 +33,38 @@ export class TableFileWriter {
     return this.builder.fileSize()
   }
 
-  /** Finishes and syncs the file; returns its metadata. */
+  /** Finishes and syncs the file; returns its metadata. On failure the file is removed. */
   finish (): FileMeta {
     try {
       const { fileSize, smallest, largest } = this.builder.finish()
-      duringBackgroundSync(() => fs.fsyncSync(this.fd))
+      duringBackgroundSync(() => this.file.sync())
+      this.file.close()
       return newFileMeta(this.number, fileSize, smallest, largest)
-    } finally {
-      fs.closeSync(this.fd)
+    } catch (err) {
+      this.abandon()
+      throw err
     }
   }
 
   /** Gives up on the file and removes it. */
   abandon (): void {
-    try { fs.closeSync(this.fd) } catch {}
-    try { fs.unlinkSync(this.path) } catch {}
+    try { this.file.close() } catch {}
+    try { this.env.remove(this.path) } catch {}
   }
 }
 
 /** Writes every entry of `input` into table `number`; undefined (and no file) when empty. */
-export function writeTable (location: string, number: number, input: InternalIterator, options: TableBuildOptions): FileMeta | undefined {
-  const writer = new TableFileWriter(location, number, options)
+export function writeTable (env: Env, location: string, number: number, input: InternalIterator, options: TableBuildOptions): FileMeta | undefined {
+  const writer = new TableFileWriter(env, location, number, options)
   try {
     for (input.seekToFirst(); input.valid(); input.next()) writer.add(input)
-    if (writer.entryCount === 0) {
-      writer.abandon()
-      return undefined
-    }
-    return writer.finish()
   } catch (err) {
     writer.abandon()
     throw err
   }
+  if (writer.entryCount === 0) {
+    writer.abandon()
+    return undefined
+  }
+  return writer.finish()
 }

@@ -16,15 +16,18 @@ import { syncSignalBuffer } from './sync-signal'
 import * as fs from 'fs'
 import * as path from 'path'
 import { Worker } from 'worker_threads'
-import {
-  type Job, type JobErrorMessage, type JobResult, deserializeJobError, executeJob, reviveJobResult
-} from './jobs'
+import type { Env } from '../env/env'
+import { type EnvChannel, serveEnv } from '../env/remote-env'
+import { type TransferableError, reviveError } from '../env/io-error'
+import { type Job, type JobResult, executeJob, reviveJobResult } from './jobs'
 
 export type Lane = 'flush' | 'compaction'
 
 interface Pending {
   id: number
   job: Job
+  /** Set when the job's environment is served from this thread (see remote-env.ts). */
+  channel: EnvChannel | undefined
   resolve: (result: JobResult) => void
   reject: (err: Error) => void
 }
@@ -32,7 +35,7 @@ interface Pending {
 interface Reply {
   id: number
   result?: JobResult
-  error?: JobErrorMessage
+  error?: TransferableError
 }
 
 const WORKER_SCRIPT = path.join(__dirname, 'worker.js')
@@ -49,9 +52,9 @@ class LaneRunner {
 
   constructor (private readonly lane: Lane) {}
 
-  submit (job: Job): Promise<JobResult> {
+  submit (job: Job, channel: EnvChannel | undefined): Promise<JobResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: nextJobId++, job, resolve, reject })
+      this.queue.push({ id: nextJobId++, job, channel, resolve, reject })
       this.pump()
     })
   }
@@ -73,7 +76,8 @@ class LaneRunner {
         worker = this.ensureWorker()
         this.running = pending
         worker.ref()
-        worker.postMessage({ id: pending.id, job: pending.job })
+        const channel = pending.channel
+        worker.postMessage({ id: pending.id, job: pending.job, channel }, channel === undefined ? [] : [channel.port])
       } catch (err) {
         // Could not start a worker or clone the job: fail this job, try the next.
         this.running = undefined
@@ -105,7 +109,7 @@ class LaneRunner {
     if (worker !== this.worker || pending === undefined || pending.id !== reply.id) return
     this.running = undefined
     worker.unref()
-    if (reply.error !== undefined) pending.reject(deserializeJobError(reply.error))
+    if (reply.error !== undefined) pending.reject(reviveError(reply.error))
     else pending.resolve(reviveJobResult(reply.result as JobResult))
     this.pump()
   }
@@ -139,18 +143,18 @@ export function backgroundJobsInFlight (): boolean {
   return jobsInFlight > 0
 }
 
-export function runInBackground (job: Job, lane: Lane): Promise<JobResult> {
+export function runInBackground (job: Job, lane: Lane, env: Env): Promise<JobResult> {
   jobsInFlight++
   const done = (): void => { jobsInFlight-- }
-  const result = submitJob(job, lane)
+  const result = submitJob(job, lane, env)
   result.then(done, done)
   return result
 }
 
-function submitJob (job: Job, lane: Lane): Promise<JobResult> {
+function submitJob (job: Job, lane: Lane, env: Env): Promise<JobResult> {
   workerScriptExists ??= fs.existsSync(WORKER_SCRIPT)
   if (process.env.LSM_LEVEL_INLINE_JOBS === '1' || !workerScriptExists) {
-    return Promise.resolve().then(() => executeJob(job))
+    return Promise.resolve().then(() => executeJob(job, env))
   }
   let runner = lanes.get(lane)
   if (runner === undefined) {
@@ -158,7 +162,12 @@ function submitJob (job: Job, lane: Lane): Promise<JobResult> {
     runner = new LaneRunner(lane)
     lanes.set(lane, runner)
   }
-  return runner.submit(job)
+  if (env.threading === 'node') return runner.submit(job, undefined)
+  // The job's files live in an environment on this thread: serve it to the worker while the job runs.
+  const served = serveEnv(env)
+  const result = runner.submit(job, served.channel)
+  result.then(served.close, served.close)
+  return result
 }
 
 /**

@@ -3,18 +3,25 @@
 // reported, not fatal; the worker stays up for the next one.
 
 import { parentPort } from 'worker_threads'
-import { type Job, executeJob, portableJobResult, serializeJobError } from './jobs'
+import { nodeEnv } from '../env/node-env'
+import { type EnvChannel, RemoteEnv } from '../env/remote-env'
+import { transferableError } from '../env/io-error'
+import { type Job, executeJob, portableJobResult } from './jobs'
 
 if (parentPort === null) throw new Error('lib/compaction/worker.js must be run as a worker thread')
 const port = parentPort
 
-port.on('message', (message: { id: number, job: Job }) => {
-  const { id, job } = message
+port.on('message', (message: { id: number, job: Job, channel?: EnvChannel }) => {
+  const { id, job, channel } = message
+  // A job on a test environment reaches it through the channel; otherwise files are ours to open.
+  const remote = channel === undefined ? undefined : new RemoteEnv(channel)
   let reply: object
   try {
-    reply = { id, result: portableJobResult(executeJob(job)) }
+    reply = { id, result: portableJobResult(executeJob(job, remote ?? nodeEnv)) }
   } catch (err) {
-    reply = { id, error: serializeJobError(err) }
+    reply = { id, error: transferableError(err) }
+  } finally {
+    remote?.close()
   }
   port.postMessage(reply)
 })

@@ -1,51 +1,46 @@
-// The engine: open and recovery, the write path, the read path and the background flush.
-// It knows nothing of abstract-level; lib/adapter/level.ts adapts it.
+// The engine: open, the write path, the read path and close. It knows nothing of
+// abstract-level; lib/adapter/level.ts adapts it.
 //
-// State, newest first: the mutable memtable `mem` (with its WAL), at most one immutable
-// memtable `imm` being flushed, then the table files of the current Version. A read at
-// sequence S looks at each in that order and takes the first version with sequence <= S.
+// State, newest first: the mutable memtable (with its WAL), at most one immutable memtable
+// being flushed, then the table files of the current Version. A read at sequence S looks
+// at each in that order and takes the first version with sequence <= S.
 //
 // Durability: a write is acknowledged after its WAL record reached the kernel (or the disk,
-// with sync). A flush writes the table, fsyncs it, records it in the MANIFEST (fsync), and
-// only then deletes the WAL it replaces.
+// with sync). A flush writes the table, syncs it, records it in the MANIFEST (synced), and
+// only then may the WAL it replaces be deleted.
+//
+// The pieces, one file each: memtables.ts, wal-manager.ts, write-queue.ts (group commit),
+// recovery.ts (log replay), background.ts (flush and compaction), obsolete-files.ts,
+// background-errors.ts (the error state and its recovery), properties.ts.
 
-import * as fs from 'fs'
-import * as path from 'path'
-import { ioError, levelError } from '../base/errors'
-import { compareBytes } from '../format/bytes'
-import { ByteWriter } from '../format/coding'
-import { logFileName, parseFileName, tableFileName, legacyTableFileName } from '../format/filename'
-import { ValueKind } from '../format/internal-key'
-import { DbIterator, type KeyRange } from '../iterator/db-iterator'
 import type { InternalIterator } from '../base/internal-iterator'
-import { LevelIterator } from '../iterator/level-iterator'
-import { mergeIterators } from '../iterator/merging-iterator'
-import { InfoLog } from '../env/info-log'
-import { LockFile } from '../env/lock-file'
-import { applyBatch } from '../memtable/apply-batch'
-import { MemTable } from '../memtable/memtable'
-import { type EngineOptions } from './options'
-import { SnapshotList } from './snapshot-list'
 import { BlockCache } from '../cache/lru-cache'
 import { TableCache } from '../cache/table-cache'
-import { compactionJob, fileNumbersNeeded, flushJob } from '../compaction/jobs'
-import { compactionEdit, isTrivialMove, pickCompaction, pickRangeCompaction, type CompactionTask, type PickerOptions } from '../compaction/picker'
-import { backgroundJobsInFlight, runInBackground } from '../compaction/worker-pool'
-import { performance } from 'perf_hooks'
-import { backgroundSyncInProgress } from '../compaction/sync-signal'
-import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER, maxGrandparentOverlapBytes, NUM_LEVELS } from '../version/constants'
-import { smallestUserKey, largestUserKey, type FileMeta } from '../version/file-meta'
-import type { Version } from '../version/version'
-import { emptyEdit } from '../version/version-edit'
-import { VersionSet, syncDirectoryAsync, writeFully } from '../version/version-set'
-import { LogReader } from '../wal/log-reader'
-import { LogWriter } from '../wal/log-writer'
+import { flushJob } from '../compaction/jobs'
+import { runInBackground } from '../compaction/worker-pool'
+import type { Env, FileLock } from '../env/env'
+import { InfoLog } from '../env/info-log'
+import { currentFileName } from '../format/filename'
+import { ValueKind } from '../format/internal-key'
+import { DbIterator, type KeyRange } from '../iterator/db-iterator'
+import { LevelIterator } from '../iterator/level-iterator'
+import { mergeIterators } from '../iterator/merging-iterator'
+import type { Block } from '../sstable/block'
+import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER, NUM_LEVELS } from '../version/constants'
+import type { FileMeta } from '../version/file-meta'
+import { emptyEdit, type VersionEdit } from '../version/version-edit'
+import { VersionSet } from '../version/version-set'
+import { applyBatch } from '../wal/write-batch'
+import { BackgroundWork } from './background'
+import { BackgroundErrors } from './background-errors'
+import { MemTables } from './memtables'
+import { FileSweeper } from './obsolete-files'
+import type { EngineOptions } from './options'
+import { approximateSize, LevelStats, property } from './properties'
+import { checkVersion, logsToReplay, replayLog } from './recovery'
+import { SnapshotList } from './snapshot-list'
+import { WalManager } from './wal-manager'
 import { WriteQueue, type WriteTarget } from './write-queue'
-import { batchSequence } from '../wal/write-batch'
-
-// A synchronous WAL append slower than this makes the next ones asynchronous for a while.
-const SLOW_APPEND_MS = 2
-const ASYNC_APPEND_WINDOW_MS = 1000
 
 export interface ReadOptions {
   /** Read as of this sequence (an explicit snapshot); default: the latest. */
@@ -59,208 +54,170 @@ export interface IteratorOptions extends KeyRange {
   fillCache?: boolean
 }
 
+/** Where the engine reports what happens in the background (the adapter re-emits it). */
+export type EngineEvents = (event: string, payload: object) => void
+
 export class Engine implements WriteTarget {
-  private mem: MemTable
-  private imm: MemTable | undefined
-  private walFd = -1
-  private walNumber = 0
-  private walWriter = new LogWriter(0)
-  private walDirectorySynced = false
-  private previousWalsSynced: Promise<void> = Promise.resolve()
-  private spareMemTable: MemTable | undefined
-  private readonly retired = new Set<MemTable>()
-  // The WAL the next memtable switch will use, being created in the background.
-  private nextWal: { number: number, fd?: number } | undefined
-  private asyncAppendsUntil = 0
-  private readonly walOut = new ByteWriter(64 * 1024)
   readonly writes: WriteQueue
   readonly snapshots = new SnapshotList()
+  private readonly env: Env
+  private readonly memtables: MemTables
+  private wal: WalManager | undefined
+  private readonly blockCache: BlockCache<Block>
   private readonly tableCache: TableCache
-  private readonly blockCache: BlockCache
-  private readonly pendingOutputs = new Set<number>()
-  private flushing: Promise<void> | undefined
-  // Set while a flush has chosen its output level but not yet installed it: a compaction
-  // picked meanwhile could write outputs overlapping that file.
-  private flushInstalling = false
-  private compacting: Promise<void> | undefined
-  private compactionStop: Int32Array | undefined
-  private readonly pickerOptions: PickerOptions
-  private backgroundError: Error | undefined
+  private readonly pending = new Set<number>()
+  private readonly errors: BackgroundErrors
+  private readonly sweeper: FileSweeper
+  private readonly background: BackgroundWork
+  private readonly stats = new LevelStats()
   private closed = false
-  private sweeping: Promise<void> | undefined
-  private sweepAgain = false
-  private readonly levelStats = Array.from({ length: NUM_LEVELS }, () => ({ micros: 0, bytesRead: 0, bytesWritten: 0 }))
 
   private constructor (
     readonly location: string,
     readonly options: EngineOptions,
-    private readonly lock: LockFile,
+    private readonly lock: FileLock,
     private readonly infoLog: InfoLog,
-    readonly versions: VersionSet
+    readonly versions: VersionSet,
+    events: EngineEvents
   ) {
-    this.mem = this.newMemTable()
+    this.env = options.env
+    this.memtables = new MemTables(options.writeBufferSize)
     this.writes = new WriteQueue(this)
-    this.pickerOptions = { maxFileSize: options.maxFileSize }
     this.blockCache = new BlockCache(options.cacheSize)
     // As LevelDB, keep ten descriptors of maxOpenFiles for the WAL, MANIFEST and others.
-    this.tableCache = new TableCache(location, options.maxOpenFiles - 10, this.blockCache)
+    this.tableCache = new TableCache(this.env, location, options.maxOpenFiles - 10, this.blockCache)
+    this.errors = new BackgroundErrors(() => this.resume(), (event, payload) => {
+      if (event === 'resumed') {
+        this.background.maybeScheduleCompaction()
+        this.sweeper.request()
+      }
+      events(event, payload)
+    }, (message) => infoLog.write(message))
+    this.sweeper = new FileSweeper(this.env, location, infoLog, () => ({
+      tables: versions.liveTableNumbers(),
+      pending: this.pending,
+      logNumber: versions.logNumber,
+      prevLogNumber: versions.prevLogNumber,
+      logs: this.wal?.liveNumbers() ?? [],
+      manifestNumber: versions.manifestNumber
+    }), () => this.errors.error === undefined, (number) => this.tableCache.evict(number))
+    this.background = new BackgroundWork({
+      env: this.env,
+      location,
+      options,
+      versions,
+      memtables: this.memtables,
+      wal: () => this.currentWal,
+      snapshots: this.snapshots,
+      pending: this.pending,
+      infoLog,
+      errors: this.errors,
+      sweeper: this.sweeper,
+      stats: this.stats
+    })
   }
 
-  static async open (location: string, options: EngineOptions): Promise<Engine> {
+  static async open (location: string, options: EngineOptions, events: EngineEvents = () => {}): Promise<Engine> {
+    const env = options.env
     if (options.createIfMissing) {
-      await fs.promises.mkdir(location, { recursive: true })
-    } else if (!fs.existsSync(path.join(location, 'CURRENT'))) {
+      env.makeDirectory(location)
+    } else if (!env.exists(currentFileName(location))) {
       throw new Error(`Invalid argument: ${location}: does not exist (create_if_missing is false)`)
     }
-    const lock = LockFile.acquire(location)
+    const lock = env.lock(location)
     let infoLog: InfoLog | undefined
+    let engine: Engine | undefined
     try {
-      infoLog = InfoLog.open(location)
-      const versions = new VersionSet(location)
+      infoLog = InfoLog.open(env, location)
+      const versions = new VersionSet(env, location)
       if (versions.exists()) {
         if (options.errorIfExists) throw new Error(`Invalid argument: ${location}: exists (error_if_exists is true)`)
         versions.recover()
       }
-      const engine = new Engine(location, options, lock, infoLog, versions)
+      engine = new Engine(location, options, lock, infoLog, versions, events)
       await engine.recover()
       return engine
     } catch (err) {
-      await infoLog?.closeAsync()
-      lock.release()
+      if (engine !== undefined) {
+        await engine.close()
+      } else {
+        await infoLog?.closeAsync()
+        lock.release()
+      }
       throw err
     }
   }
 
-  // --- recovery ---
-
-  private async recover (): Promise<void> {
-    const versions = this.versions
-    const names = fs.readdirSync(this.location)
-    const present = new Set(names)
-    const missing: string[] = []
-    for (const level of versions.current.files) {
-      for (const file of level) {
-        const ldb = path.basename(tableFileName(this.location, file.number))
-        const sst = path.basename(legacyTableFileName(this.location, file.number))
-        if (!present.has(ldb) && !present.has(sst)) missing.push(path.join(this.location, ldb))
-      }
-    }
-    if (missing.length > 0) {
-      throw levelError('LEVEL_CORRUPTION', `Corruption: ${missing.length} missing files; e.g.: ${missing[0]}`)
-    }
-
-    const logs: number[] = []
-    for (const name of names) {
-      const parsed = parseFileName(name)
-      if (parsed === undefined) continue
-      versions.markFileNumberUsed(parsed.number)
-      if (parsed.type === 'log' && (parsed.number >= versions.logNumber || parsed.number === versions.prevLogNumber)) {
-        logs.push(parsed.number)
-      }
-    }
-    logs.sort((a, b) => a - b)
-
-    const edit = emptyEdit()
-    let stopped = false
-    for (const number of logs) {
-      if (stopped) {
-        this.infoLog.write(`Skipping log #${number}: an earlier log was damaged, and replaying later records would leave a hole`)
-        continue
-      }
-      stopped = !(await this.replayLog(number, edit))
-    }
-    // As LevelDB does, the replayed data goes to a table and the old logs are dropped: a
-    // damaged log then cannot be replayed beyond its damage by a later open (a hole), and
-    // a directory's data is in tables after a reopen, as classic-level users expect.
-    if (!this.mem.empty) await this.flushDuringRecovery(edit)
-
-    this.walNumber = versions.newFileNumber()
-    this.walFd = fs.openSync(logFileName(this.location, this.walNumber), 'w')
-    this.walWriter = new LogWriter(0)
-    edit.logNumber = this.walNumber
-    versions.writeNewManifest(edit)
-    for (const { file } of edit.newFiles) this.pendingOutputs.delete(file.number)
-    this.prepareNextWal()
-    // What recovery kept and dropped is in LOG by the time open() resolves.
-    await this.infoLog.flush()
-    this.deleteObsoleteFiles()
-    this.maybeScheduleCompaction()
+  private get currentWal (): WalManager {
+    if (this.wal === undefined) throw new Error('Engine: no WAL before recovery finished')
+    return this.wal
   }
 
-  /** Replays one WAL into the memtable; returns false if it stopped at damage. */
-  private async replayLog (number: number, edit: ReturnType<typeof emptyEdit>): Promise<boolean> {
-    const file = logFileName(this.location, number)
-    this.infoLog.write(`Recovering log #${number}`)
-    const data = fs.readFileSync(file)
-    let damage: string | undefined
-    const reader = new LogReader(data, (c) => {
-      if (damage === undefined) damage = `${c.reason} at offset ${c.offset} (${c.bytes} bytes)`
-    })
-    const versions = this.versions
-    let appliedEnd = 0
-    for (let record = reader.next(); record !== undefined && damage === undefined; record = reader.next()) {
-      let count: number
-      try {
-        count = applyBatch(undefined, record, 0, file)
-      } catch (err) {
-        damage = (err as Error).message
-        break
+  // --- recovery ---
+
+  /** Replays the WALs into tables, starts a new WAL and MANIFEST (as LevelDB does). */
+  private async recover (): Promise<void> {
+    const { versions, env, location, infoLog } = this
+    const names = env.list(location)
+    checkVersion(names, location, versions)
+    const edit = emptyEdit()
+    let applied = 0
+    let damaged = false
+    for (const number of logsToReplay(names, versions)) {
+      if (damaged) {
+        infoLog.write(`Skipping log #${number}: an earlier log was damaged, and replaying later records would leave a hole`)
+        continue
       }
-      const first = batchSequence(record)
-      applyBatch(this.mem, record, first, file)
-      const last = first + count - 1
-      if (last > versions.lastSequence) versions.lastSequence = last
-      appliedEnd = reader.lastRecordEnd
-      if (this.mem.approximateMemoryUsage() >= this.options.writeBufferSize) await this.flushDuringRecovery(edit)
+      const result = await replayLog(env, location, number, infoLog, {
+        stopAtDamage: true,
+        appliedSequence: applied,
+        apply: async (batch, first, count) => {
+          applyBatch(this.memtables.mem, batch, first)
+          const last = first + count - 1
+          if (last > versions.lastSequence) versions.lastSequence = last
+          if (this.memtables.full) await this.flushDuringRecovery(edit)
+        }
+      })
+      applied = result.appliedSequence
+      damaged = result.damaged
     }
-    if (damage !== undefined) {
-      const dropped = data.length - appliedEnd
-      this.infoLog.write(`Log #${number}: ${damage}; kept the records before it and dropped the remaining ${dropped} bytes of this log`)
-      return false
-    }
-    return true
+    // The replayed data goes to a table and the old logs are dropped: a damaged log then
+    // cannot be replayed beyond its damage by a later open (a hole).
+    if (!this.memtables.mem.empty) await this.flushDuringRecovery(edit)
+
+    const walNumber = versions.newFileNumber()
+    this.wal = WalManager.create(env, location, walNumber, () => versions.newFileNumber(), (err) => this.errors.set(err, 'wal'))
+    edit.logNumber = walNumber
+    versions.writeNewManifest(edit)
+    for (const { file } of edit.newFiles) this.pending.delete(file.number)
+    // What recovery kept and dropped is in LOG by the time open() resolves.
+    await infoLog.flush()
+    this.sweeper.request()
+    this.background.maybeScheduleCompaction()
   }
 
   /** Writes the recovered memtable as a level-0 table, on the flush worker. */
-  private async flushDuringRecovery (edit: ReturnType<typeof emptyEdit>): Promise<void> {
+  private async flushDuringRecovery (edit: VersionEdit): Promise<void> {
     const number = this.versions.newFileNumber()
-    this.pendingOutputs.add(number)
-    const result = await runInBackground(flushJob(this.location, this.options, number, this.mem), 'flush')
+    this.pending.add(number)
+    const result = await runInBackground(flushJob(this.location, this.options, number, this.memtables.mem), 'flush', this.env)
     const meta = result.outputs[0]
     if (meta !== undefined) {
       edit.newFiles.push({ level: 0, file: meta })
       this.infoLog.write(`Level-0 table #${number}: ${meta.size} bytes (recovered)`)
     }
-    this.mem = this.newMemTable()
+    this.memtables.replaceMutable()
   }
 
-  /**
-   * A memtable whose arena already has room for a full write buffer: shared memory is
-   * zeroed lazily by the OS, so the reservation costs nothing until used, and the memtable
-   * never pauses the event loop to copy itself into a bigger arena.
-   */
-  private newMemTable (): MemTable {
-    const spare = this.spareMemTable
-    if (spare !== undefined) {
-      this.spareMemTable = undefined
-      spare.reset()
-      return spare
-    }
-    return new MemTable(this.options.writeBufferSize + 64 * 1024)
-  }
-
-  /** Keeps a flushed memtable's storage for the next one, once no iterator reads it. */
-  private retireMemTable (mem: MemTable): void {
-    this.retired.add(mem)
-    this.recycleIfUnused(mem)
-  }
-
-  private recycleIfUnused (mem: MemTable): void {
-    if (mem.refs > 0 || !this.retired.has(mem)) return
-    this.retired.delete(mem)
-    // An arena that grew for a huge value is not worth keeping.
-    if (this.spareMemTable === undefined && mem.arenaCapacity <= 2 * (this.options.writeBufferSize + 64 * 1024)) {
-      this.spareMemTable = mem
+  /** Background-error recovery: redoes what failed; throws if it still cannot. */
+  private async resume (): Promise<void> {
+    const wal = this.currentWal
+    wal.repair()
+    await this.background.retryFlush()
+    // A memtable switch failed (no new WAL could be created): do it now.
+    if (this.memtables.full && this.memtables.imm === undefined) {
+      this.background.switchMemTable()
+      await this.background.retryFlush()
     }
   }
 
@@ -303,62 +260,62 @@ export class Engine implements WriteTarget {
 
   // --- WriteTarget: driven by the WriteQueue ---
 
+  checkWritable (): void {
+    const error = this.errors.error
+    if (error !== undefined) throw error
+  }
+
   makeRoom (allowDelay: boolean): Promise<void> | undefined {
-    if (this.backgroundError !== undefined) return Promise.reject(this.backgroundError)
+    const error = this.errors.error
+    if (error !== undefined) return Promise.reject(error)
     const level0Files = this.versions.current.numFiles(0)
     if (allowDelay && level0Files >= L0_SLOWDOWN_WRITES_TRIGGER) {
       // Many level-0 files: give compaction a millisecond per write group rather than stall
       // the writers outright later (LevelDB's slowdown, as a timer instead of a sleep).
       return new Promise((resolve) => setTimeout(resolve, 1))
     }
-    if (this.mem.approximateMemoryUsage() < this.options.writeBufferSize) return undefined
-    if (this.imm !== undefined) {
+    if (!this.memtables.full) return undefined
+    const background = this.background
+    if (this.memtables.imm !== undefined) {
       // Back-pressure: the previous memtable is still being flushed.
-      return this.flushing ?? Promise.resolve()
+      return background.flushing ?? Promise.resolve()
     }
     if (level0Files >= L0_STOP_WRITES_TRIGGER) {
-      this.maybeScheduleCompaction()
-      return this.compacting ?? this.flushing ?? new Promise((resolve) => setTimeout(resolve, 1))
+      background.maybeScheduleCompaction()
+      return background.compacting ?? new Promise((resolve) => setTimeout(resolve, 1))
     }
-    this.switchMemTable()
+    try {
+      background.switchMemTable()
+    } catch (err) {
+      this.errors.set(err as Error, 'wal')
+      return Promise.reject(err)
+    }
     return undefined
   }
 
   appendToLog (batch: Buffer): Promise<void> | undefined {
-    const out = this.walOut
-    out.reset()
-    this.walWriter.append(batch, out)
-    if (backgroundJobsInFlight() || backgroundSyncInProgress() || performance.now() < this.asyncAppendsUntil) {
-      // While tables are being written, or right after a slow write, the filesystem may hold a
-      // write for tens of milliseconds (its journal commits): send the append to the thread
-      // pool so the event loop keeps turning. Otherwise append synchronously, which is what
-      // makes single writes fast.
-      // No copy: the queue sends nothing else until this append completes.
-      return appendAsync(this.walFd, out.view())
+    let appending: Promise<void> | undefined
+    try {
+      appending = this.currentWal.append(batch)
+    } catch (err) {
+      this.errors.set(err as Error, 'wal')
+      throw err
     }
-    const started = performance.now()
-    writeFully(this.walFd, out.view())
-    const finished = performance.now()
-    if (finished - started > SLOW_APPEND_MS) this.asyncAppendsUntil = finished + ASYNC_APPEND_WINDOW_MS
-    if (out.buffer.length > 1024 * 1024) out.buffer = Buffer.allocUnsafe(64 * 1024)
-    return undefined
+    return appending?.catch((err) => {
+      this.errors.set(err as Error, 'wal')
+      throw err
+    })
   }
 
-  async syncLog (): Promise<void> {
-    const fd = this.walFd
-    await this.previousWalsSynced
-    if (!this.walDirectorySynced) {
-      // The first sync of a new WAL also makes its directory entry durable.
-      await syncDirectoryAsync(this.location)
-      this.walDirectorySynced = true
-    }
-    await new Promise<void>((resolve, reject) => {
-      fs.fdatasync(fd, (err) => err === null ? resolve() : reject(ioError(`WAL sync: ${err.message}`, err)))
+  syncLog (): Promise<void> {
+    return this.currentWal.sync().catch((err) => {
+      this.errors.set(err as Error, 'wal')
+      throw err
     })
   }
 
   apply (batch: Buffer, firstSequence: number, count: number): void {
-    applyBatch(this.mem, batch, firstSequence, 'write batch')
+    applyBatch(this.memtables.mem, batch, firstSequence)
     this.versions.lastSequence = firstSequence + count - 1
   }
 
@@ -366,237 +323,25 @@ export class Engine implements WriteTarget {
     return this.versions.lastSequence
   }
 
-  /** Seals the memtable, starts a new WAL, and flushes the old memtable in the background. */
-  private switchMemTable (): void {
-    const { number, fd } = this.takeNextWal()
-    // The old WAL is synced before it is closed, and a later sync write waits for that: a
-    // write acknowledged with sync must not survive power loss while earlier writes do not.
-    const oldFd = this.walFd
-    const previous = this.previousWalsSynced
-    this.previousWalsSynced = new Promise<void>((resolve) => {
-      fs.fdatasync(oldFd, () => fs.close(oldFd, () => { previous.then(resolve, resolve) }))
-    })
-    this.walFd = fd
-    this.walNumber = number
-    this.walWriter = new LogWriter(0)
-    this.walDirectorySynced = false
-    this.imm = this.mem
-    this.mem = this.newMemTable()
-    this.flushing = this.flushImmutable().finally(() => { this.flushing = undefined })
-  }
-
-  /**
-   * The WAL for the next memtable. Creating a file can wait on the filesystem journal, so
-   * the next one is created ahead of time off the main thread; only if it is not ready yet
-   * is it created synchronously.
-   */
-  private takeNextWal (): { number: number, fd: number } {
-    const prepared = this.nextWal
-    this.nextWal = undefined
-    if (prepared !== undefined) this.pendingOutputs.delete(prepared.number)
-    const wal = prepared?.fd !== undefined ? prepared as { number: number, fd: number } : this.createWal(prepared?.number)
-    this.prepareNextWal()
-    return wal
-  }
-
-  private createWal (number = this.versions.newFileNumber()): { number: number, fd: number } {
-    return { number, fd: fs.openSync(logFileName(this.location, number), 'w') }
-  }
-
-  private prepareNextWal (): void {
-    const next: { number: number, fd?: number } = { number: this.versions.newFileNumber() }
-    this.nextWal = next
-    this.pendingOutputs.add(next.number)
-    fs.open(logFileName(this.location, next.number), 'w', (err, fd) => {
-      if (err !== null) return
-      if (this.nextWal === next && !this.closed) next.fd = fd
-      else fs.close(fd, () => {})
-    })
-  }
-
-  private async flushImmutable (): Promise<void> {
-    const imm = this.imm as MemTable
-    const number = this.versions.newFileNumber()
-    this.pendingOutputs.add(number)
-    try {
-      const started = process.hrtime.bigint()
-      const result = await runInBackground(flushJob(this.location, this.options, number, imm), 'flush')
-      const meta = result.outputs[0]
-      const edit = emptyEdit()
-      edit.logNumber = this.walNumber
-      if (meta !== undefined) {
-        // While a compaction runs, its outputs are not in the version yet: only level 0 is
-        // sure not to collide with them.
-        const level = this.compacting !== undefined
-          ? 0
-          : this.versions.current.pickLevelForMemTableOutput(
-            smallestUserKey(meta), largestUserKey(meta), maxGrandparentOverlapBytes(this.options.maxFileSize))
-        edit.newFiles.push({ level, file: meta })
-        this.recordStats(level, Number(process.hrtime.bigint() - started) / 1000, 0, meta.size)
-        this.infoLog.write(`Level-${level} table #${number}: ${meta.size} bytes`)
-      }
-      this.flushInstalling = true
-      try {
-        await this.versions.logAndApply(edit)
-      } finally {
-        this.flushInstalling = false
-      }
-      this.imm = undefined
-      this.retireMemTable(imm)
-    } catch (err) {
-      this.backgroundError = err as Error
-      this.infoLog.write(`Flush failed: ${(err as Error).message}`)
-      throw err
-    } finally {
-      this.pendingOutputs.delete(number)
-    }
-    this.deleteObsoleteFiles()
-    this.maybeScheduleCompaction()
-  }
-
-  // --- compaction ---
-
-  /** Starts the next automatic compaction if one is due and none is running. */
-  private maybeScheduleCompaction (): void {
-    if (this.compacting !== undefined || this.closed || this.backgroundError !== undefined || this.flushInstalling) return
-    const task = pickCompaction(this.versions.current, this.versions.compactPointers, this.pickerOptions)
-    if (task === undefined) return
-    this.startCompaction(task)
-  }
-
-  private startCompaction (task: CompactionTask): Promise<void> {
-    const running = this.runCompaction(task).catch((err) => {
-      this.infoLog.write(`Compaction failed: ${(err as Error).message}`)
-      // Stopped by close(): the inputs are intact and the next open carries on.
-      if (this.closed) return
-      this.backgroundError = err as Error
-      throw err
-    }).finally(() => {
-      this.compacting = undefined
-      this.compactionStop = undefined
-      this.maybeScheduleCompaction()
-    })
-    this.compacting = running.catch(() => {})
-    return running
-  }
-
-  private async runCompaction (task: CompactionTask): Promise<void> {
-    const versions = this.versions
-    const started = process.hrtime.bigint()
-    const inputs = task.inputs[0].length + task.inputs[1].length
-    if (isTrivialMove(task)) {
-      await versions.logAndApply(compactionEdit(task, task.inputs[0]))
-      this.infoLog.write(`Moved #${task.inputs[0][0].number} to level-${task.level + 1}`)
-      return
-    }
-    const version = versions.current
-    versions.pin(version)
-    this.infoLog.write(`Compacting ${task.inputs[0].length}@${task.level} + ${task.inputs[1].length}@${task.level + 1} files (${task.reason})`)
-    const numbers: number[] = []
-    for (let i = fileNumbersNeeded(task); i > 0; i--) {
-      const number = versions.newFileNumber()
-      numbers.push(number)
-      this.pendingOutputs.add(number)
-    }
-    const stop = new SharedArrayBuffer(4)
-    this.compactionStop = new Int32Array(stop)
-    try {
-      const smallestSnapshot = this.snapshots.oldest(versions.lastSequence)
-      const job = compactionJob(this.location, this.options, task, version, smallestSnapshot, numbers, stop)
-      const result = await runInBackground(job, 'compaction')
-      await versions.logAndApply(compactionEdit(task, result.outputs))
-      this.recordStats(task.level + 1, Number(process.hrtime.bigint() - started) / 1000, result.bytesRead, result.bytesWritten)
-      this.infoLog.write(`Compacted ${inputs} files at level-${task.level} (${task.reason}) into ${result.outputs.length} files at level-${task.level + 1}, dropped ${result.droppedEntries} entries`)
-    } finally {
-      for (const number of numbers) this.pendingOutputs.delete(number)
-      versions.unpin(version)
-      this.deleteObsoleteFiles()
-    }
-  }
-
-  /**
-   * Flushes the memtable, then compacts every level's files that overlap [begin, end]
-   * (user keys, inclusive; undefined = open), level by level, as LevelDB's CompactRange.
-   */
-  async compactRange (begin: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
-    await this.flushMemTable()
-    let deepest = 0
-    for (let level = 1; level < NUM_LEVELS; level++) {
-      if (this.versions.current.overlapsLevel(level, begin, end)) deepest = level
-    }
-    // Level by level down to the one above the deepest that holds part of the range.
-    for (let level = 0; level < Math.max(1, deepest); level++) {
-      let from = begin
-      for (;;) {
-        while (this.compacting !== undefined) await this.compacting
-        if (this.backgroundError !== undefined) throw this.backgroundError
-        if (this.closed) return
-        const task = pickRangeCompaction(this.versions.current, level, from, end, this.pickerOptions)
-        if (task === undefined) break
-        await this.startCompaction(task)
-        const last = task.inputs[0][task.inputs[0].length - 1]
-        const lastKey = largestUserKey(last)
-        if (end !== undefined && compareBytes(lastKey, end) >= 0) break
-        // Continue just past the last input; a key equal to lastKey was fully included.
-        from = Buffer.concat([lastKey, Buffer.from([0])])
-      }
-    }
-  }
-
-  /** Seals and flushes the memtable (if it holds anything) and waits until that is done. */
+  /** Flushes the memtable (if it holds anything) and waits until that is done. */
   private async flushMemTable (): Promise<void> {
     await this.writes.idle()
-    while (this.flushing !== undefined) await this.flushing.catch(() => {})
-    if (this.backgroundError !== undefined) throw this.backgroundError
-    if (!this.mem.empty) this.switchMemTable()
-    while (this.flushing !== undefined) await this.flushing
-  }
-
-  /**
-   * Removes files that no version, pending output or live WAL needs. Unlinking a file of
-   * megabytes can take milliseconds, so it happens off the main thread; sweeps run one at a
-   * time, and a sweep asked for meanwhile runs once the current one ends.
-   */
-  deleteObsoleteFiles (): void {
-    if (this.sweeping !== undefined) {
-      this.sweepAgain = true
-      return
-    }
-    this.sweeping = this.sweep().catch(() => {}).finally(() => {
-      this.sweeping = undefined
-      if (this.sweepAgain && !this.closed) {
-        this.sweepAgain = false
-        this.deleteObsoleteFiles()
-      }
-    })
-  }
-
-  private async sweep (): Promise<void> {
-    const names = await fs.promises.readdir(this.location)
-    // Decide against the state after the listing: files created since are not in it.
-    const versions = this.versions
-    const live = versions.liveTableNumbers()
-    const doomed: Array<{ name: string, type: string, number: number }> = []
-    for (const name of names) {
-      const parsed = parseFileName(name)
-      if (parsed === undefined) continue
-      let keep = true
-      switch (parsed.type) {
-        case 'log': keep = parsed.number >= versions.logNumber || parsed.number === versions.prevLogNumber || parsed.number === this.walNumber; break
-        case 'manifest': keep = parsed.number >= versions.manifestNumber; break
-        case 'table': keep = live.has(parsed.number) || this.pendingOutputs.has(parsed.number); break
-        case 'temp': keep = this.pendingOutputs.has(parsed.number); break
-        default: keep = true
-      }
-      if (!keep) doomed.push({ name, ...parsed })
-    }
-    for (const file of doomed) {
-      if (file.type === 'table') this.tableCache.evict(file.number)
+    while (this.background.flushing !== undefined) await this.background.flushing
+    this.checkWritable()
+    if (!this.memtables.mem.empty) {
       try {
-        await fs.promises.unlink(path.join(this.location, file.name))
-        this.infoLog.write(`Delete type=${file.type} #${file.number}`)
-      } catch {}
+        this.background.switchMemTable()
+      } catch (err) {
+        this.errors.set(err as Error, 'wal')
+        throw err
+      }
     }
+    while (this.background.flushing !== undefined) await this.background.flushing
+    this.checkWritable()
+  }
+
+  compactRange (begin: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
+    return this.background.compactRange(begin, end, () => this.flushMemTable())
   }
 
   // --- read path ---
@@ -607,9 +352,10 @@ export class Engine implements WriteTarget {
    */
   get (key: Uint8Array, options: ReadOptions): Buffer | undefined {
     const sequence = options.sequence ?? this.versions.lastSequence
-    let node = this.mem.find(key, 0, key.length, sequence)
-    if (node !== 0) return this.mem.kindOf(node) === ValueKind.Value ? this.mem.valueOf(node) : undefined
-    const imm = this.imm
+    const mem = this.memtables.mem
+    let node = mem.find(key, 0, key.length, sequence)
+    if (node !== 0) return mem.kindOf(node) === ValueKind.Value ? mem.valueOf(node) : undefined
+    const imm = this.memtables.imm
     if (imm !== undefined) {
       node = imm.find(key, 0, key.length, sequence)
       if (node !== 0) return imm.kindOf(node) === ValueKind.Value ? imm.valueOf(node) : undefined
@@ -635,14 +381,10 @@ export class Engine implements WriteTarget {
     const sequence = options.sequence ?? this.versions.lastSequence
     const fillCache = options.fillCache === true
     const version = this.versions.current
-    const memtables = this.imm === undefined ? [this.mem] : [this.mem, this.imm]
-    const children: InternalIterator[] = []
-    for (const mem of memtables) {
-      mem.refs++
-      children.push(mem.iterator())
-    }
+    const memtables = this.memtables.pin()
+    const children: InternalIterator[] = memtables.map((mem) => mem.iterator())
     const source = {
-      open: (file: FileMeta): InternalIterator => this.tableIterator(file, fillCache)
+      open: (file: FileMeta): InternalIterator => this.tableCache.iterator(file, fillCache)
     }
     for (const file of version.files[0]) children.push(new LevelIterator([file], source))
     for (let level = 1; level < NUM_LEVELS; level++) {
@@ -650,28 +392,9 @@ export class Engine implements WriteTarget {
     }
     this.versions.pin(version)
     return new DbIterator(mergeIterators(children), sequence, options, options.reverse === true, () => {
-      if (this.versions.unpin(version) && !this.closed) this.deleteObsoleteFiles()
-      for (const mem of memtables) {
-        mem.refs--
-        this.recycleIfUnused(mem)
-      }
+      if (this.versions.unpin(version) && !this.closed) this.sweeper.request()
+      this.memtables.unpin(memtables)
     })
-  }
-
-  private tableIterator (file: FileMeta, fillCache: boolean): InternalIterator {
-    const table = this.tableCache.acquire(file.number, file.size)
-    const inner = table.iterator(fillCache)
-    const cache = this.tableCache
-    let released = false
-    const close = inner.close.bind(inner)
-    inner.close = () => {
-      close()
-      if (!released) {
-        released = true
-        cache.release(table)
-      }
-    }
-    return inner
   }
 
   /** Pins the latest sequence for an explicit snapshot. */
@@ -683,109 +406,53 @@ export class Engine implements WriteTarget {
     this.snapshots.release(sequence)
   }
 
-  // --- lifecycle ---
-
-  async close (): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    this.writes.close()
-    await this.writes.idle()
-    if (this.compactionStop !== undefined) Atomics.store(this.compactionStop, 0, 1)
-    while (this.flushing !== undefined || this.compacting !== undefined) {
-      await Promise.all([this.flushing?.catch(() => {}), this.compacting])
-    }
-    while (this.sweeping !== undefined) await this.sweeping
-    await this.previousWalsSynced
-    try { fs.closeSync(this.walFd) } catch {}
-    if (this.nextWal?.fd !== undefined) {
-      try { fs.closeSync(this.nextWal.fd) } catch {}
-    }
-    this.versions.close()
-    this.tableCache.close()
-    await this.infoLog.closeAsync()
-    this.lock.release()
-  }
-
-  /**
-   * Bytes of table files that hold keys in [start, end), estimated from the tables' index
-   * blocks as LevelDB does. Data still in memtables counts nothing.
-   */
   approximateSize (start: Uint8Array, end: Uint8Array): number {
-    if (compareBytes(start, end) >= 0) return 0
-    const version = this.versions.current
-    return Math.max(0, this.approximateOffsetOf(version, end) - this.approximateOffsetOf(version, start))
+    return approximateSize(this.versions.current, this.tableCache, start, end)
   }
 
-  private approximateOffsetOf (version: Version, key: Uint8Array): number {
-    let offset = 0
-    for (let level = 0; level < NUM_LEVELS; level++) {
-      for (const file of version.files[level]) {
-        if (compareBytes(largestUserKey(file), key) < 0) {
-          offset += file.size
-        } else if (compareBytes(smallestUserKey(file), key) > 0) {
-          // Sorted levels hold nothing further before `key`; level-0 files may.
-          if (level > 0) break
-        } else {
-          const table = this.tableCache.acquire(file.number, file.size)
-          try {
-            offset += table.approximateOffsetOf(key)
-          } finally {
-            this.tableCache.release(table)
-          }
-        }
-      }
-    }
-    return offset
-  }
-
-  /** LevelDB's GetProperty names; '' for unknown ones, as classic-level answers. */
   property (name: string): string {
-    const version = this.versions.current
-    const prefix = 'leveldb.'
-    if (!name.startsWith(prefix)) return ''
-    const rest = name.slice(prefix.length)
-    const levelMatch = /^num-files-at-level(\d+)$/.exec(rest)
-    if (levelMatch !== null) {
-      const level = Number(levelMatch[1])
-      return level < NUM_LEVELS ? String(version.numFiles(level)) : ''
-    }
-    switch (rest) {
-      case 'stats': return this.describeStats(version)
-      case 'sstables': return version.describe()
-      case 'approximate-memory-usage': return String(this.approximateMemoryUsage())
-      default: return ''
-    }
+    return property(name, this.versions.current, this.stats, () => this.approximateMemoryUsage())
   }
 
-  private describeStats (version: Version): string {
-    const mb = (bytes: number): string => (bytes / 1048576).toFixed(0)
-    let out = '                               Compactions\n' +
-      'Level  Files Size(MB) Time(sec) Read(MB) Write(MB)\n' +
-      '--------------------------------------------------\n'
-    for (let level = 0; level < NUM_LEVELS; level++) {
-      const stats = this.levelStats[level]
-      const files = version.numFiles(level)
-      if (files === 0 && stats.micros === 0) continue
-      out += `${String(level).padStart(3)} ${String(files).padStart(8)} ${mb(version.levelBytes(level)).padStart(8)} ` +
-        `${(stats.micros / 1e6).toFixed(0).padStart(9)} ${mb(stats.bytesRead).padStart(8)} ${mb(stats.bytesWritten).padStart(9)}\n`
-    }
-    return out
+  approximateMemoryUsage (): number {
+    return this.memtables.approximateMemoryUsage() + this.blockCache.totalCharge
   }
 
-  /** Adds a finished flush or compaction's work to the level's `leveldb.stats` row. */
-  private recordStats (level: number, micros: number, bytesRead: number, bytesWritten: number): void {
-    const stats = this.levelStats[level]
-    stats.micros += micros
-    stats.bytesRead += bytesRead
-    stats.bytesWritten += bytesWritten
+  /** The background-error state, if the database is in it. */
+  get backgroundError (): Error | undefined {
+    return this.errors.error
   }
 
   get isClosed (): boolean {
     return this.closed
   }
 
-  approximateMemoryUsage (): number {
-    return this.mem.approximateMemoryUsage() + (this.imm?.approximateMemoryUsage() ?? 0) + this.blockCache.totalCharge
+  // --- lifecycle ---
+
+  /**
+   * Settles whatever state the database is in, and always releases the LOCK and every file
+   * descriptor: writes accepted so far settle, background work ends (a compaction is asked
+   * to give up), then files close.
+   */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    try {
+      this.errors.stop()
+      this.writes.close()
+      await this.writes.idle()
+      this.background.stop()
+      await this.background.idle()
+      this.sweeper.stop()
+      await this.sweeper.idle()
+      // In the error state nothing is deleted, not even an empty WAL.
+      await this.wal?.close(this.errors.error === undefined)
+    } finally {
+      this.versions.close()
+      this.tableCache.close()
+      await this.infoLog.closeAsync()
+      this.lock.release()
+    }
   }
 }
 
@@ -793,16 +460,3 @@ function isBytes (data: unknown): data is string | Uint8Array {
   return typeof data === 'string' || data instanceof Uint8Array
 }
 
-/** Appends through the thread pool (fs.write), resolving once every byte was written. */
-function appendAsync (fd: number, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const from = (offset: number): void => {
-      fs.write(fd, bytes, offset, bytes.length - offset, null, (err, written) => {
-        if (err !== null) return reject(err)
-        if (offset + written < bytes.length) from(offset + written)
-        else resolve()
-      })
-    }
-    from(0)
-  })
-}

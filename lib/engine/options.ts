@@ -3,7 +3,12 @@
 // numbers with a TypeError (a typo should not pass unnoticed) and clamp in-range numbers
 // exactly as LevelDB does, so that the same options give the same database shape.
 
+import type { Env } from '../env/env'
+import { nodeEnv } from '../env/node-env'
+
 export interface EngineOptions {
+  /** Where files live: Node's fs unless a test environment is given. */
+  env: Env
   createIfMissing: boolean
   errorIfExists: boolean
   compression: boolean
@@ -16,6 +21,7 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_OPTIONS: EngineOptions = Object.freeze({
+  env: nodeEnv,
   createIfMissing: true,
   errorIfExists: false,
   compression: true,
@@ -58,6 +64,7 @@ function readBoolean (name: string, value: unknown, fallback: boolean): boolean 
 /** Validates and normalises open options; unknown options are ignored (abstract-level passes many). */
 export function resolveOptions (options: Record<string, unknown>): EngineOptions {
   return {
+    env: readEnv(options.env),
     createIfMissing: readBoolean('createIfMissing', options.createIfMissing, DEFAULT_OPTIONS.createIfMissing),
     errorIfExists: readBoolean('errorIfExists', options.errorIfExists, DEFAULT_OPTIONS.errorIfExists),
     compression: readBoolean('compression', options.compression, DEFAULT_OPTIONS.compression),
@@ -68,4 +75,13 @@ export function resolveOptions (options: Record<string, unknown>): EngineOptions
     blockRestartInterval: readNumber('blockRestartInterval', options.blockRestartInterval, DEFAULT_OPTIONS.blockRestartInterval),
     maxFileSize: readNumber('maxFileSize', options.maxFileSize, DEFAULT_OPTIONS.maxFileSize)
   }
+}
+
+function readEnv (value: unknown): Env {
+  if (value === undefined) return DEFAULT_OPTIONS.env
+  const env = value as Partial<Env> | null
+  if (typeof env !== 'object' || env === null || typeof env.createWritable !== 'function' || typeof env.openRandomAccess !== 'function') {
+    throw new TypeError("The 'env' option must be a storage environment (see lib/env/env.ts)")
+  }
+  return value as Env
 }

@@ -1,6 +1,4 @@
-// destroy() and repair(): classic-level's static maintenance functions.
-//
-// repair() rebuilds a MANIFEST from whatever it finds, salvaging every record it can read:
+// repair(), classic-level's static maintenance function: it rebuilds a MANIFEST from whatever it finds, salvaging every record it can read:
 //   1. each WAL is replayed (past damage, unlike a normal open: here a hole is better than a
 //      loss) into a memtable and written as a new table; the log is then moved to lost/;
 //   2. each table is scanned block by block for its key range and largest sequence; a table
@@ -9,71 +7,38 @@
 //   3. a new MANIFEST lists every table at level 0, newest file first; compaction sorts the
 //      levels out later.
 
-import * as fs from 'fs'
 import * as path from 'path'
-import { ioError } from '../base/errors'
+import { fileError } from '../env/io-error'
+import type { Env } from '../env/env'
 import { compareInternalKeys, makeInternalKey } from '../format/internal-key'
 import { parseFileName, tableFileName, legacyTableFileName } from '../format/filename'
 import { InfoLog } from '../env/info-log'
-import { LockFile } from '../env/lock-file'
-import { applyBatch } from '../memtable/apply-batch'
 import { MemTable } from '../memtable/memtable'
 import { writeTable, TableFileWriter } from '../compaction/table-file'
 import { DEFAULT_OPTIONS } from './options'
-import { openRandomAccessFile, Table } from '../sstable/table'
+import { Table } from '../sstable/table'
 import type { InternalIterator } from '../base/internal-iterator'
 import { newFileMeta, type FileMeta } from '../version/file-meta'
 import { emptyEdit } from '../version/version-edit'
 import { VersionSet } from '../version/version-set'
-import { LogReader } from '../wal/log-reader'
-import { batchSequence } from '../wal/write-batch'
+import { applyBatch } from '../wal/write-batch'
+import { replayLog } from './recovery'
 
-/** Names LevelDB recognises; destroy() deletes only these. */
-function isDatabaseFile (name: string): boolean {
-  return parseFileName(name) !== undefined
-}
-
-export async function destroyDatabase (location: string): Promise<void> {
-  let names: string[]
-  try {
-    names = fs.readdirSync(location)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-    throw ioError(`${location}: ${(err as Error).message}`, err)
+export async function repairDatabase (env: Env, location: string): Promise<void> {
+  if (!env.exists(location)) {
+    const parent = path.dirname(path.resolve(location))
+    if (!env.exists(parent)) throw fileError('repair', location, Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' }))
+    env.makeDirectory(location)
   }
-  const lock = LockFile.acquire(location) // throws LEVEL_LOCKED while the database is open
-  try {
-    for (const name of names) {
-      if (!isDatabaseFile(name) || name === 'LOCK') continue
-      fs.rmSync(path.join(location, name), { force: true })
-    }
-  } finally {
-    lock.release()
-  }
-  fs.rmSync(path.join(location, 'LOCK'), { force: true })
-  try {
-    fs.rmdirSync(location)
-  } catch {
-    // Not empty: files that are not the database's stay, with their directory.
-  }
-}
-
-export async function repairDatabase (location: string): Promise<void> {
-  if (!fs.existsSync(location)) {
-    if (!fs.existsSync(path.dirname(path.resolve(location)))) {
-      throw ioError(`${location}: No such file or directory`)
-    }
-    fs.mkdirSync(location)
-  }
-  const lock = LockFile.acquire(location)
+  const lock = env.lock(location)
   let infoLog: InfoLog
   try {
-    infoLog = InfoLog.open(location)
+    infoLog = InfoLog.open(env, location)
   } catch {
     infoLog = InfoLog.noop()
   }
   try {
-    new Repairer(location, infoLog).run()
+    await new Repairer(env, location, infoLog).run()
   } finally {
     await infoLog.closeAsync()
     lock.release()
@@ -85,12 +50,14 @@ class Repairer {
   private lastSequence = 0
   private readonly tables: FileMeta[] = []
 
-  constructor (private readonly location: string, private readonly infoLog: InfoLog) {}
+  private appliedSequence = 0
 
-  run (): void {
+  constructor (private readonly env: Env, private readonly location: string, private readonly infoLog: InfoLog) {}
+
+  async run (): Promise<void> {
     const logs: number[] = []
     const tables: number[] = []
-    for (const name of fs.readdirSync(this.location)) {
+    for (const name of this.env.list(this.location)) {
       const parsed = parseFileName(name)
       if (parsed === undefined) continue
       this.nextFileNumber = Math.max(this.nextFileNumber, parsed.number + 1)
@@ -100,7 +67,7 @@ class Repairer {
     }
     logs.sort((a, b) => a - b)
     for (const number of logs) {
-      const converted = this.convertLog(number)
+      const converted = await this.convertLog(number)
       if (converted !== undefined) tables.push(converted)
     }
     tables.sort((a, b) => a - b)
@@ -112,28 +79,20 @@ class Repairer {
     return this.nextFileNumber++
   }
 
-  private convertLog (number: number): number | undefined {
+  private async convertLog (number: number): Promise<number | undefined> {
     const name = `${String(number).padStart(6, '0')}.log`
-    const file = path.join(this.location, name)
-    const data = fs.readFileSync(file)
     const mem = new MemTable()
-    const reader = new LogReader(data, (damage) => {
-      this.infoLog.write(`Log #${number}: dropping ${damage.bytes} bytes at offset ${damage.offset}: ${damage.reason}`)
+    const result = await replayLog(this.env, this.location, number, this.infoLog, {
+      stopAtDamage: false,
+      appliedSequence: this.appliedSequence,
+      apply: (batch, first) => { applyBatch(mem, batch, first) }
     })
-    for (let record = reader.next(); record !== undefined; record = reader.next()) {
-      try {
-        const count = applyBatch(undefined, record, 0, file)
-        const first = batchSequence(record)
-        applyBatch(mem, record, first, file)
-        this.lastSequence = Math.max(this.lastSequence, first + count - 1)
-      } catch (err) {
-        this.infoLog.write(`Log #${number}: skipping a damaged batch: ${(err as Error).message}`)
-      }
-    }
+    this.appliedSequence = result.appliedSequence
+    this.lastSequence = Math.max(this.lastSequence, result.appliedSequence)
     let tableNumber: number | undefined
     if (!mem.empty) {
       tableNumber = this.newFileNumber()
-      writeTable(this.location, tableNumber, mem.iterator(), DEFAULT_OPTIONS)
+      writeTable(this.env, this.location, tableNumber, mem.iterator(), DEFAULT_OPTIONS)
       this.infoLog.write(`Log #${number}: ${mem.count} ops saved to table #${tableNumber}`)
     }
     this.archive(name)
@@ -143,11 +102,11 @@ class Repairer {
   /** Records the table's range, or salvages its readable entries into a new table. */
   private scanTable (number: number): void {
     let filePath = tableFileName(this.location, number)
-    if (!fs.existsSync(filePath)) filePath = legacyTableFileName(this.location, number)
-    const size = fs.statSync(filePath).size
+    if (!this.env.exists(filePath)) filePath = legacyTableFileName(this.location, number)
+    const size = this.env.fileSize(filePath)
     let table: Table
     try {
-      table = openTable(filePath, size)
+      table = openTable(this.env, filePath, size)
     } catch (err) {
       this.infoLog.write(`Table #${number}: cannot open (${(err as Error).message}); moved to lost/`)
       this.archive(path.basename(filePath))
@@ -178,9 +137,9 @@ class Repairer {
   }
 
   private salvage (filePath: string, number: number): void {
-    const table = openTable(filePath, fs.statSync(filePath).size)
+    const table = openTable(this.env, filePath, this.env.fileSize(filePath))
     const copyNumber = this.newFileNumber()
-    const writer = new TableFileWriter(this.location, copyNumber, DEFAULT_OPTIONS)
+    const writer = new TableFileWriter(this.env, this.location, copyNumber, DEFAULT_OPTIONS)
     try {
       forEachReadableEntry(table, (entry) => writer.add(entry), () => {})
       this.tables.push(writer.finish())
@@ -194,7 +153,7 @@ class Repairer {
   }
 
   private writeManifest (): void {
-    const versions = new VersionSet(this.location)
+    const versions = new VersionSet(this.env, this.location)
     versions.nextFileNumber = this.nextFileNumber
     versions.lastSequence = this.lastSequence
     const edit = emptyEdit()
@@ -208,14 +167,14 @@ class Repairer {
   /** Moves a file LevelDB would recognise into lost/, out of the database's way. */
   private archive (name: string): void {
     const lost = path.join(this.location, 'lost')
-    fs.mkdirSync(lost, { recursive: true })
-    fs.renameSync(path.join(this.location, name), path.join(lost, name))
+    this.env.makeDirectory(lost)
+    this.env.rename(path.join(this.location, name), path.join(lost, name))
   }
 }
 
 /** Opens a table without a cache; the file is closed again if the table cannot be read. */
-function openTable (filePath: string, size: number): Table {
-  const file = openRandomAccessFile(filePath)
+function openTable (env: Env, filePath: string, size: number): Table {
+  const file = env.openRandomAccess(filePath)
   try {
     return Table.open(file, size, 0, undefined)
   } catch (err) {

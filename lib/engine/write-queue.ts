@@ -7,14 +7,17 @@
 // member also waits for fdatasync, off the main thread, before it resolves; groups behind
 // it queue up meanwhile, so writes always reach the memtable in call order.
 //
-// Once a WAL append fails, the log may end in a torn record, and anything appended after
-// it would be lost on recovery; so every later write fails too (as LevelDB does).
+// A failed append or sync rejects its group and every group waiting behind it; whether
+// later writes are accepted is the target's decision (checkWritable: the engine refuses
+// them while it is in the background-error state, as LevelDB does).
 
 import { ioError, levelError } from '../base/errors'
 import { mustYield } from './pacer'
 import { WriteBatchBuilder } from '../wal/write-batch'
 
 export interface WriteTarget {
+  /** Throws the error new writes must fail with, if any. */
+  checkWritable (): void
   /**
    * Called before a group is logged; resolves (usually synchronously: return undefined)
    * once there is room for it, e.g. after a memtable flush. A group is delayed at most once
@@ -53,7 +56,6 @@ export class WriteQueue {
   private scheduled = false
   private waited = false
   private closing = false
-  private failure: Error | undefined
   private idleWaiters: Array<() => void> = []
   private spare: Group | undefined
 
@@ -61,11 +63,11 @@ export class WriteQueue {
 
   /**
    * The group that collects writes of this tick. Encode ops with its builder, then return
-   * commit(group, sync). Throws if an earlier WAL append failed.
+   * commit(group, sync). Throws if the target refuses writes (checkWritable).
    */
   current (): Group {
-    if (this.failure !== undefined) throw this.failure
     if (this.closing) throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open: it is closing')
+    this.target.checkWritable()
     if (this.open === undefined) {
       this.open = this.takeSpare()
     }
@@ -90,10 +92,6 @@ export class WriteQueue {
   idle (): Promise<void> {
     if (!this.busy && !this.scheduled && this.open === undefined) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
-  }
-
-  get failed (): Error | undefined {
-    return this.failure
   }
 
   private readonly drain = (): void => {
@@ -160,7 +158,6 @@ export class WriteQueue {
     const err = (cause as { code?: string }).code?.startsWith('LEVEL_') === true
       ? cause as Error
       : ioError(`write-ahead log: ${(cause as Error).message}`, cause)
-    this.failure = err
     this.busy = false
     group?.reject(err)
     if (this.open !== undefined) {

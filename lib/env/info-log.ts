@@ -2,41 +2,37 @@
 // reads it back; it is for people. At open the previous LOG becomes LOG.old, as in LevelDB.
 // Each line: "YYYY/MM/DD-HH:MM:SS.uuuuuu <pid> message" in local time.
 //
-// Writes are synchronous (they are rare: opens, flushes, compactions) and best effort: a
-// failed write to the info log never fails a database operation.
+// Writes are asynchronous, in order, and best effort: a failed write to the info log never
+// fails a database operation.
 
-import * as fs from 'fs'
 import * as path from 'path'
-import { ioError } from '../base/errors'
+import type { Env, WritableFile } from './env'
+import { isNotFound } from './io-error'
 
 export class InfoLog {
   private pending: string[] = []
   private writing = false
   private idle: Array<() => void> = []
-  private fd: number
+  private file: WritableFile | undefined
 
-  private constructor (fd: number) {
-    this.fd = fd
+  private constructor (file: WritableFile | undefined) {
+    this.file = file
   }
 
   /** Rotates LOG to LOG.old and starts a fresh LOG. Throws LEVEL_IO_ERROR if it cannot. */
-  static open (location: string): InfoLog {
+  static open (env: Env, location: string): InfoLog {
     const file = path.join(location, 'LOG')
     try {
-      try {
-        fs.renameSync(file, path.join(location, 'LOG.old'))
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      }
-      return new InfoLog(fs.openSync(file, 'w'))
+      env.rename(file, path.join(location, 'LOG.old'))
     } catch (err) {
-      throw ioError(`info log ${file}: ${(err as Error).message}`, err)
+      if (!isNotFound(err)) throw err
     }
+    return new InfoLog(env.createWritable(file))
   }
 
   /** An info log that writes nothing (read-only directories, or logging turned off). */
   static noop (): InfoLog {
-    return new InfoLog(-1)
+    return new InfoLog(undefined)
   }
 
   /**
@@ -44,33 +40,35 @@ export class InfoLog {
    * filesystem, and the log is only for people. Lines stay in order (one write at a time).
    */
   write (message: string): void {
-    if (this.fd < 0) return
+    if (this.file === undefined) return
     this.pending.push(`${timestamp()} ${process.pid} ${message}${message.endsWith('\n') ? '' : '\n'}`)
     if (!this.writing) this.writeNext()
   }
 
   private writeNext (): void {
-    const fd = this.fd
-    if (this.pending.length === 0 || fd < 0) {
+    const file = this.file
+    if (this.pending.length === 0 || file === undefined) {
       this.writing = false
       return
     }
     this.writing = true
-    const text = this.pending.join('')
+    const text = Buffer.from(this.pending.join(''))
     this.pending = []
-    fs.write(fd, text, () => {
+    const next = (): void => {
       this.writeNext()
       if (!this.writing) {
         const idle = this.idle
         this.idle = []
         for (const resolve of idle) resolve()
       }
-    })
+    }
+    // Best effort: a line that cannot be written (disk full) is dropped.
+    file.appendAsync(text).then(next, next)
   }
 
   /**
-   * Writes what is pending, then closes. A descriptor must never be closed under a write in
-   * flight: the number could be reused by a file the application opens next.
+   * Writes what is pending, then closes. A file must never be closed under a write in
+   * flight: its descriptor number could be reused by a file the application opens next.
    */
   async closeAsync (): Promise<void> {
     await this.flush()
@@ -84,15 +82,15 @@ export class InfoLog {
 
   /** Idempotent. Lines not yet written are written synchronously first. Use closeAsync while writes may be in flight. */
   close (): void {
-    if (this.fd < 0 || this.writing) return
-    const fd = this.fd
+    const file = this.file
+    if (file === undefined || this.writing) return
     if (this.pending.length > 0) {
-      try { fs.writeSync(fd, this.pending.join('')) } catch {}
+      try { file.append(Buffer.from(this.pending.join(''))) } catch {}
       this.pending = []
     }
-    this.fd = -1
+    this.file = undefined
     try {
-      fs.closeSync(fd)
+      file.close()
     } catch {}
   }
 }

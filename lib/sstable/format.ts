@@ -10,7 +10,7 @@ import { corruption } from '../base/errors'
 import { decoded, getFixed32, getVarint, putVarint, putFixed32 } from '../format/coding'
 import { crc32cExtend, maskCrc, unmaskCrc } from '../format/crc32c'
 import { snappyUncompress } from './compression'
-import type { RandomAccessFile } from './table'
+import type { RandomAccessFile } from '../env/env'
 
 export const BLOCK_TRAILER_SIZE = 5
 export const MAX_BLOCK_HANDLE_LENGTH = 20

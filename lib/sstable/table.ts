@@ -1,83 +1,18 @@
 // An open table file (leveldb-format.md §6): footer, index block and filter are read once at
 // open and kept; data blocks are read on demand through the block cache. Every block read
 // verifies its CRC, so damage surfaces as a LEVEL_CORRUPTION error naming the file rather
-// than as wrong data. All reads are synchronous (fs.readSync): gets must work from getSync
-// and from worker threads alike.
+// than as wrong data. All reads are synchronous (RandomAccessFile.read): gets must work from
+// getSync and from worker threads alike.
 
-import fs = require('fs')
-import { corruption, ioError } from '../base/errors'
+import { corruption } from '../base/errors'
+import type { BlockCacheLike } from '../base/block-cache'
+import type { RandomAccessFile } from '../env/env'
 import { TRAILER_SIZE, KIND_FOR_SEEK, MAX_SEQUENCE, ValueKind, putTrailer } from '../format/internal-key'
 import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
-import type { BlockCache } from '../cache/lru-cache'
 import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { Block, BlockIterator, blockEntries } from './block'
 import { FilterBlockReader } from './filter-block'
 import { BLOCK_TRAILER_SIZE, BlockHandle, FOOTER_SIZE, decodeBlockHandle, decodeBlockHandleInto, decodeFooter, readBlock } from './format'
-
-export interface RandomAccessFile {
-  readonly path: string
-  /** The size on disk when opened. */
-  readonly size: number
-  /** Exactly `length` bytes at `offset`, in a fresh buffer; a short read is corruption. */
-  read (offset: number, length: number): Buffer
-  close (): void
-}
-
-class NodeRandomAccessFile implements RandomAccessFile {
-  readonly path: string
-  readonly size: number
-  private fd: number
-
-  constructor (path: string, fd: number, size: number) {
-    this.path = path
-    this.fd = fd
-    this.size = size
-  }
-
-  read (offset: number, length: number): Buffer {
-    if (this.fd < 0) throw ioError(`read from closed file ${this.path}`)
-    const buf = Buffer.allocUnsafe(length)
-    let done = 0
-    while (done < length) {
-      let n: number
-      try {
-        n = fs.readSync(this.fd, buf, done, length - done, offset + done)
-      } catch (err) {
-        throw ioError(`${this.path}: ${(err as Error).message}`, err)
-      }
-      if (n === 0) throw corruption(this.path, `truncated read at offset ${offset + done}`)
-      done += n
-    }
-    return buf
-  }
-
-  close (): void {
-    if (this.fd < 0) return
-    const fd = this.fd
-    this.fd = -1
-    try {
-      fs.closeSync(fd)
-    } catch (err) {
-      throw ioError(`${this.path}: ${(err as Error).message}`, err)
-    }
-  }
-}
-
-/** Opens `path` for synchronous positional reads. Failures are LEVEL_IO_ERROR with the fs error as cause. */
-export function openRandomAccessFile (path: string): RandomAccessFile {
-  let fd: number
-  try {
-    fd = fs.openSync(path, 'r')
-  } catch (err) {
-    throw ioError(`${path}: ${(err as Error).message}`, err)
-  }
-  try {
-    return new NodeRandomAccessFile(path, fd, fs.fstatSync(fd).size)
-  } catch (err) {
-    fs.closeSync(fd)
-    throw ioError(`${path}: ${(err as Error).message}`, err)
-  }
-}
 
 export interface TableEntry {
   kind: ValueKind
@@ -92,7 +27,7 @@ export class Table {
   readonly fileSize: number
   readonly cacheId: number
   readonly indexBlock: Block
-  private readonly blockCache: BlockCache | undefined
+  private readonly blockCache: BlockCacheLike<Block> | undefined
   private readonly filter: FilterBlockReader | undefined
   // Where the metaindex starts, which is past every data block.
   private readonly metaindexOffset: number
@@ -105,7 +40,7 @@ export class Table {
   private closed = false
 
   private constructor (
-    file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCache | undefined,
+    file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined,
     indexBlock: Block, filter: FilterBlockReader | undefined, metaindexOffset: number
   ) {
     this.file = file
@@ -123,7 +58,7 @@ export class Table {
    * the filesystem), the index block and the bloom filter. The caller keeps ownership of
    * `file` if this throws.
    */
-  static open (file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCache | undefined): Table {
+  static open (file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined): Table {
     const path = file.path
     if (fileSize < FOOTER_SIZE) throw corruption(path, 'file is too short to be a table')
     if (fileSize > file.size) throw corruption(path, `file is truncated (${file.size} of ${fileSize} bytes)`)
@@ -179,25 +114,35 @@ export class Table {
     return handle.offset
   }
 
-  /** Closes the file and drops this table's blocks from the block cache. Idempotent. */
-  close (): void {
-    if (this.closed) return
+  /**
+   * Closes the file and drops this table's blocks from the block cache. Idempotent, and
+   * never throws. Returns false if some blocks may have stayed in the cache (a damaged index
+   * could not be walked): then the cache id must not be reused, or another table would find
+   * this one's blocks under it.
+   */
+  close (): boolean {
+    if (this.closed) return true
     this.closed = true
     this.dataCursor = undefined
-    try {
-      const cache = this.blockCache
-      if (cache !== undefined && this.blocksCached) {
-        // Only data blocks are cached, and the index names every one of them.
+    let dropped = true
+    const cache = this.blockCache
+    if (cache !== undefined && this.blocksCached) {
+      // Only data blocks are cached, and the index names every one of them.
+      try {
         const index = this.indexBlock.iterator()
         const handle = { offset: 0, size: 0 }
         for (index.seekToFirst(); index.valid(); index.next()) {
           this.decodeIndexValue(index, handle)
           cache.delete(this.cacheId, handle.offset)
         }
+      } catch {
+        dropped = false
       }
-    } finally {
-      this.file.close()
     }
+    try {
+      this.file.close()
+    } catch {}
+    return dropped
   }
 
   /** The data block at `handle`, from the cache or the file. Used by TableIterator. */

@@ -10,10 +10,14 @@
 // prefix of the MANIFEST recovers a consistent state. Edits are appended one at a time
 // (a flush and a compaction never interleave their records) and an edit takes effect only
 // after its record is durable.
+//
+// A failed append may leave part of a record at the MANIFEST's end. Readers ignore a torn
+// last record, but not one followed by more records, so nothing is appended after a failure:
+// the next edit starts a fresh MANIFEST holding the whole state, and CURRENT moves to it.
 
-import * as fs from 'fs'
 import * as path from 'path'
-import { corruption, ioError, levelError } from '../base/errors'
+import { corruption, levelError } from '../base/errors'
+import type { Env, WritableFile } from '../env/env'
 import { ByteWriter } from '../format/coding'
 import { currentFileName, manifestBaseName, manifestFileName, tempFileName } from '../format/filename'
 import { LogReader } from '../wal/log-reader'
@@ -33,14 +37,16 @@ export class VersionSet {
   manifestNumber = 0
   readonly compactPointers: Array<Buffer | undefined> = new Array(NUM_LEVELS).fill(undefined)
 
-  private manifestFd = -1
+  private manifest: WritableFile | undefined
+  // Set when an append to `manifest` failed: the next edit goes to a new MANIFEST.
+  private manifestTorn = false
   private manifestWriter = new LogWriter(0)
   private readonly scratch = new ByteWriter(4096)
   private queue: Promise<void> = Promise.resolve()
   // Versions still read by iterators or running compactions, with their reference counts.
   private readonly pinned = new Map<Version, number>()
 
-  constructor (readonly location: string) {}
+  constructor (private readonly env: Env, readonly location: string) {}
 
   newFileNumber (): number {
     return this.nextFileNumber++
@@ -52,18 +58,13 @@ export class VersionSet {
 
   /** Whether CURRENT exists, i.e. a database lives here. */
   exists (): boolean {
-    return fs.existsSync(currentFileName(this.location))
+    return this.env.exists(currentFileName(this.location))
   }
 
   /** Loads the state named by CURRENT. Any damage in the MANIFEST fails the open. */
   recover (): void {
     const currentPath = currentFileName(this.location)
-    let current: string
-    try {
-      current = fs.readFileSync(currentPath, 'latin1')
-    } catch (err) {
-      throw ioError(`${currentPath}: ${(err as Error).message}`, err)
-    }
+    const current = this.env.readFile(currentPath).toString('latin1')
     if (current.length === 0 || !current.endsWith('\n')) {
       throw corruption(currentPath, 'CURRENT file does not end with newline')
     }
@@ -71,12 +72,8 @@ export class VersionSet {
     const match = /^MANIFEST-(\d+)$/.exec(name)
     if (match === null) throw corruption(currentPath, `CURRENT names '${name}', which is not a MANIFEST`)
     const manifestPath = path.join(this.location, name)
-    let data: Buffer
-    try {
-      data = fs.readFileSync(manifestPath)
-    } catch (err) {
-      throw corruption(manifestPath, `cannot read the MANIFEST named by CURRENT (${(err as Error).message})`)
-    }
+    // A MANIFEST that cannot be read is an I/O error, as in LevelDB (not corruption).
+    const data = this.env.readFile(manifestPath)
 
     let version = new Version()
     let logNumber: number | undefined
@@ -116,42 +113,54 @@ export class VersionSet {
   /**
    * Starts a fresh MANIFEST holding a snapshot of the whole state plus `edit`, and points
    * CURRENT at it. Done at open (as LevelDB does), so the MANIFEST never grows without bound
-   * across restarts. Synchronous: it runs before the database accepts work.
+   * across restarts, and after a failed append. Synchronous: at open it runs before the
+   * database accepts work, and otherwise only after a failure.
    */
-  writeNewManifest (edit: VersionEdit): void {
+  writeNewManifest (edit: VersionEdit): Version {
     const version = applyEdit(this.current, edit, 'new MANIFEST')
-    for (const pointer of edit.compactPointers) this.compactPointers[pointer.level] = pointer.key
-    if (edit.logNumber !== undefined) this.logNumber = edit.logNumber
-    this.prevLogNumber = 0
 
     const manifestNumber = this.newFileNumber()
     const snapshot = emptyEdit()
     snapshot.comparator = COMPARATOR_NAME
+    const pointers = this.compactPointers.slice()
+    for (const pointer of edit.compactPointers) pointers[pointer.level] = pointer.key
     for (let level = 0; level < NUM_LEVELS; level++) {
-      const pointer = this.compactPointers[level]
+      const pointer = pointers[level]
       if (pointer !== undefined) snapshot.compactPointers.push({ level, key: pointer })
       for (const file of version.files[level]) snapshot.newFiles.push({ level, file })
     }
     this.fillCounters(snapshot)
+    if (edit.logNumber !== undefined) snapshot.logNumber = edit.logNumber
 
     const manifestPath = manifestFileName(this.location, manifestNumber)
     const writer = new LogWriter(0)
     const out = new ByteWriter(4096)
     writer.append(encodeVersionEdit(snapshot), out)
-    const fd = fs.openSync(manifestPath, 'w')
+    const file = this.env.createWritable(manifestPath)
     try {
-      writeFully(fd, out.view())
-      fs.fsyncSync(fd)
+      file.append(out.view())
+      file.sync()
     } catch (err) {
-      fs.closeSync(fd)
+      try { file.close() } catch {}
+      // CURRENT does not name it yet, so it can go.
+      try { this.env.remove(manifestPath) } catch {}
       throw err
     }
-    setCurrentFile(this.location, manifestNumber)
+    try {
+      setCurrentFile(this.env, this.location, manifestNumber)
+    } catch (err) {
+      // CURRENT may name the new MANIFEST or the old one: keep both.
+      try { file.close() } catch {}
+      throw err
+    }
     this.closeManifest()
-    this.manifestFd = fd
+    this.manifest = file
+    this.manifestTorn = false
     this.manifestWriter = writer
     this.manifestNumber = manifestNumber
+    this.installCounters(edit)
     this.current = version
+    return version
   }
 
   /**
@@ -166,16 +175,24 @@ export class VersionSet {
           throw new RangeError(`Log number ${edit.logNumber} out of order`)
         }
       }
+      // New tables' directory entries must survive power loss before the MANIFEST names them.
+      if (edit.newFiles.length > 0) await this.env.syncDirectoryAsync(this.location)
+      const manifest = this.manifest
+      if (manifest === undefined || this.manifestTorn) return this.writeNewManifest(edit)
       this.fillCounters(edit)
       this.scratch.reset()
       this.manifestWriter.append(encodeVersionEdit(edit), this.scratch)
       const bytes = Buffer.from(this.scratch.view())
-      // New tables' directory entries must survive power loss before the MANIFEST names them.
-      if (edit.newFiles.length > 0) await syncDirectoryAsync(this.location)
-      await appendAndSync(this.manifestFd, bytes)
-      for (const pointer of edit.compactPointers) this.compactPointers[pointer.level] = pointer.key
-      this.logNumber = edit.logNumber as number
-      this.prevLogNumber = 0
+      try {
+        await manifest.appendAsync(bytes)
+      } catch (err) {
+        this.manifestTorn = true
+        throw err
+      }
+      // A failed sync is not retried (the kernel may have dropped the pages): the engine
+      // stops writing; whether the record survived is for the next open to find out.
+      await manifest.syncAsync()
+      this.installCounters(edit)
       this.current = version
       return version
     }
@@ -222,67 +239,33 @@ export class VersionSet {
     edit.lastSequence = this.lastSequence
   }
 
+  /** What a durable edit changes besides the files. */
+  private installCounters (edit: VersionEdit): void {
+    for (const pointer of edit.compactPointers) this.compactPointers[pointer.level] = pointer.key
+    if (edit.logNumber !== undefined) this.logNumber = edit.logNumber
+    this.prevLogNumber = 0
+  }
+
   private closeManifest (): void {
-    if (this.manifestFd >= 0) {
-      try { fs.closeSync(this.manifestFd) } catch {}
-      this.manifestFd = -1
-    }
+    const manifest = this.manifest
+    this.manifest = undefined
+    try { manifest?.close() } catch {}
   }
 }
 
 /** Writes CURRENT atomically so that it names MANIFEST-<manifestNumber>. */
-export function setCurrentFile (location: string, manifestNumber: number): void {
+export function setCurrentFile (env: Env, location: string, manifestNumber: number): void {
   const temp = tempFileName(location, manifestNumber)
-  const fd = fs.openSync(temp, 'w')
+  const file = env.createWritable(temp)
   try {
-    writeFully(fd, Buffer.from(manifestBaseName(manifestNumber) + '\n', 'latin1'))
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
+    file.append(Buffer.from(manifestBaseName(manifestNumber) + '\n', 'latin1'))
+    file.sync()
+  } catch (err) {
+    try { file.close() } catch {}
+    try { env.remove(temp) } catch {}
+    throw err
   }
-  fs.renameSync(temp, currentFileName(location))
-  syncDirectory(location)
-}
-
-export function syncDirectory (location: string): void {
-  let fd = -1
-  try {
-    fd = fs.openSync(location, 'r')
-    fs.fsyncSync(fd)
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic.
-  } finally {
-    if (fd >= 0) fs.closeSync(fd)
-  }
-}
-
-/** fsync of a directory off the main thread; best effort where directories cannot be synced. */
-export function syncDirectoryAsync (location: string): Promise<void> {
-  return new Promise((resolve) => {
-    fs.open(location, 'r', (err, fd) => {
-      if (err !== null) return resolve()
-      fs.fsync(fd, () => fs.close(fd, () => resolve()))
-    })
-  })
-}
-
-export function writeFully (fd: number, bytes: Uint8Array): void {
-  let offset = 0
-  while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset)
-}
-
-function appendAndSync (fd: number, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const writeFrom = (offset: number): void => {
-      fs.write(fd, bytes, offset, bytes.length - offset, null, (err, written) => {
-        if (err !== null) return reject(ioError(`MANIFEST write: ${err.message}`, err))
-        if (offset + written < bytes.length) return writeFrom(offset + written)
-        fs.fdatasync(fd, (syncErr) => {
-          if (syncErr !== null) reject(ioError(`MANIFEST sync: ${syncErr.message}`, syncErr))
-          else resolve()
-        })
-      })
-    }
-    writeFrom(0)
-  })
+  file.close()
+  env.rename(temp, currentFileName(location))
+  env.syncDirectory(location)
 }

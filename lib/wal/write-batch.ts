@@ -6,7 +6,8 @@
 //                        key : varint32 length, bytes
 //                        value : varint32 length, bytes   (puts only) }
 //
-// A group commit merges several batches into one record by concatenating their ops.
+// A group commit merges several batches into one record by concatenating their ops. This
+// file is the one codec: the write path, WAL replay, repair and the tests all decode here.
 
 import { asBuffer } from '../format/bytes'
 import { decoded, getFixed32, getFixed64, getVarint32, putFixed32, putFixed64, putVarint } from '../format/coding'
@@ -137,41 +138,71 @@ export function batchCount (encoded: Uint8Array): number {
   return getFixed32(encoded, 8)
 }
 
+/** Where a batch's ops go: a memtable, or anything with the same add(). */
+export interface BatchSink {
+  add: (
+    sequence: number, kind: ValueKind,
+    keySource: Uint8Array, keyStart: number, keyEnd: number,
+    valueSource: Uint8Array, valueStart: number, valueEnd: number
+  ) => void
+}
+
 /**
- * Validates an encoded batch whole, then calls `visit` for each op in order with views into
- * `encoded` (a delete gets an empty value). Validating first means a damaged batch applies
- * nothing, so a batch stays atomic. Throws LEVEL_CORRUPTION naming `file` if malformed.
+ * Checks a whole encoded batch: header, every tag and length, the count, no trailing bytes.
+ * Returns the op count; throws LEVEL_CORRUPTION naming `file` if malformed. Bytes from disk
+ * are checked before applyBatch() so that a damaged batch applies nothing (batches stay atomic).
  */
-export function forEachBatchOp (
-  encoded: Uint8Array,
-  file: string,
-  visit: (kind: ValueKind, key: Buffer, value: Buffer, sequence: number) => void
-): void {
+export function checkBatch (encoded: Uint8Array, file: string): number {
   checkHeader(encoded, file)
   const count = getFixed32(encoded, 8)
   const found = scanOps(encoded, file)
   if (found !== count) {
     throw corruption(file, `write batch count ${count} does not match its ${found} ops`)
   }
+  return count
+}
 
-  const buf = asBuffer(encoded)
-  const end = buf.length
-  const sequence = getFixed64(buf, 0)
+/**
+ * Hands every op of a well-formed batch (our own encoding, or one checkBatch() passed) to
+ * `sink`, straight from the batch's bytes; op i gets `firstSequence + i`. Returns the count.
+ */
+export function applyBatch (sink: BatchSink, encoded: Uint8Array, firstSequence: number): number {
+  const count = getFixed32(encoded, 8)
+  const end = encoded.length
   let at = BATCH_HEADER_SIZE
   for (let i = 0; i < count; i++) {
-    const kind = buf[at++]
-    getVarint32(buf, at, end)
+    const kind = encoded[at++]
+    getVarint32(encoded, at, end)
     const keyStart = decoded.offset
     const keyEnd = keyStart + decoded.value
     at = keyEnd
-    let value: Buffer = EMPTY
     if (kind === ValueKind.Value) {
-      getVarint32(buf, at, end)
+      getVarint32(encoded, at, end)
       at = decoded.offset + decoded.value
-      value = buf.subarray(decoded.offset, at)
+      sink.add(firstSequence + i, ValueKind.Value, encoded, keyStart, keyEnd, encoded, decoded.offset, at)
+    } else {
+      sink.add(firstSequence + i, ValueKind.Deletion, encoded, keyStart, keyEnd, encoded, 0, 0)
     }
-    visit(kind, buf.subarray(keyStart, keyEnd), value, sequence + i)
   }
+  return count
+}
+
+/**
+ * Checks `encoded` whole, then calls `visit` for each op in order with views into it (a
+ * delete gets an empty value) and the sequence from the batch's header.
+ */
+export function forEachBatchOp (
+  encoded: Uint8Array,
+  file: string,
+  visit: (kind: ValueKind, key: Buffer, value: Buffer, sequence: number) => void
+): void {
+  checkBatch(encoded, file)
+  const buf = asBuffer(encoded)
+  applyBatch({
+    add: (sequence, kind, _keySource, keyStart, keyEnd, _valueSource, valueStart, valueEnd) => {
+      visit(kind, buf.subarray(keyStart, keyEnd), kind === ValueKind.Value ? buf.subarray(valueStart, valueEnd) : EMPTY, sequence)
+    }
+  }, buf, getFixed64(buf, 0))
 }
 
 /** Walks the ops without visiting them; returns how many there are or throws. */

@@ -81,7 +81,7 @@ test('block cache: numeric keys per table id, ids recycled', (t) => {
   const builder = new BlockBuilder(16)
   builder.add(Buffer.from('k'), Buffer.alloc(100))
   const block = new Block('x', Buffer.from(builder.finish()))
-  const cache = new BlockCache(10 * block.size)
+  const cache = new BlockCache<Block>(10 * block.size)
   const a = cache.newId()
   const b = cache.newId()
   t.notEqual(a, b)

@@ -1,4 +1,6 @@
 import test = require('tape')
+import type { Block } from '../../lib/sstable/block'
+import { nodeEnv } from '../../lib/env/node-env'
 import fs = require('fs')
 import path = require('path')
 import { TableCache } from '../../lib/cache/table-cache'
@@ -35,7 +37,7 @@ function openFds (): number {
 }
 
 test('table cache: same table while open, bounded by capacity, LRU order', (t) => {
-  const cache = new TableCache(dir, 3, undefined)
+  const cache = new TableCache(nodeEnv, dir, 3, undefined)
   const one = cache.acquire(1, sizes.get(1) as number)
   t.equal(cache.acquire(1, sizes.get(1) as number), one, 'a second acquire shares the table')
   cache.release(one)
@@ -59,8 +61,8 @@ test('table cache: same table while open, bounded by capacity, LRU order', (t) =
 })
 
 test('table cache: pinned tables are never closed by eviction', (t) => {
-  const blockCache = new BlockCache(1 << 20)
-  const cache = new TableCache(dir, 2, blockCache)
+  const blockCache = new BlockCache<Block>(1 << 20)
+  const cache = new TableCache(nodeEnv, dir, 2, blockCache)
   const pinned = [1, 2, 3].map((n) => cache.acquire(n, sizes.get(n) as number))
   t.equal(cache.openCount, 3, 'over capacity while every table is pinned')
   const it = pinned[0].iterator(true)
@@ -85,7 +87,7 @@ test('table cache: pinned tables are never closed by eviction', (t) => {
 })
 
 test('table cache: .sst fallback, long numbers, missing files', (t) => {
-  const cache = new TableCache(dir, 10, undefined)
+  const cache = new TableCache(nodeEnv, dir, 10, undefined)
   const legacy = cache.acquire(7, sizes.get(7) as number)
   t.ok(legacy.path.endsWith('000007.sst'))
   t.ok(legacy.get(Buffer.from('t7-0007'), MAX_SEQUENCE, true)?.value.equals(Buffer.from('v7')))
@@ -105,8 +107,8 @@ test('table cache: .sst fallback, long numbers, missing files', (t) => {
 })
 
 test('table cache: evict of an unpinned table closes it at once', (t) => {
-  const blockCache = new BlockCache(1 << 20)
-  const cache = new TableCache(dir, 10, blockCache)
+  const blockCache = new BlockCache<Block>(1 << 20)
+  const cache = new TableCache(nodeEnv, dir, 10, blockCache)
   const table = cache.acquire(6, sizes.get(6) as number)
   table.get(Buffer.from('t6-0001'), MAX_SEQUENCE, true)
   cache.release(table)

@@ -1,4 +1,5 @@
 import test = require('tape')
+import { nodeEnv } from '../../lib/env/node-env'
 import fs = require('fs')
 import { TableCache } from '../../lib/cache/table-cache'
 import { type CompactionTask, compactionEdit, isTrivialMove, pickCompaction } from '../../lib/compaction/picker'
@@ -9,7 +10,7 @@ import { compareBytes } from '../../lib/format/bytes'
 import { tableFileName } from '../../lib/format/filename'
 import { ValueKind, compareInternalKeys, makeInternalKey, userKeyOf } from '../../lib/format/internal-key'
 import { MemTable } from '../../lib/memtable/memtable'
-import { Table, openRandomAccessFile } from '../../lib/sstable/table'
+import { Table } from '../../lib/sstable/table'
 import type { TableBuildOptions } from '../../lib/sstable/table-builder'
 import { type FileMeta, newFileMeta, totalFileSize } from '../../lib/version/file-meta'
 import { Version, applyEdit } from '../../lib/version/version'
@@ -44,7 +45,7 @@ function entryText (e: Entry): string {
 function writeInput (location: string, number: number, list: Entry[]): FileMeta {
   const mem = new MemTable()
   for (const e of list) mem.add(e.sequence, e.kind, e.userKey, 0, e.userKey.length, e.value, 0, e.value.length)
-  const meta = writeTable(location, number, mem.iterator(), TABLE_OPTIONS)
+  const meta = writeTable(nodeEnv, location, number, mem.iterator(), TABLE_OPTIONS)
   if (meta === undefined) throw new Error('empty input')
   return meta
 }
@@ -88,10 +89,11 @@ interface Run {
 }
 
 function environment (location: string, version: Version, smallestSnapshot: number, maxFileSize = GiB): Run {
-  const cache = new TableCache(location, 100, undefined)
+  const cache = new TableCache(nodeEnv, location, 100, undefined)
   const numbers: number[] = []
   let next = 1000
   const env: CompactionEnvironment = {
+    env: nodeEnv,
     location,
     tableOptions: TABLE_OPTIONS,
     maxFileSize,
@@ -107,7 +109,7 @@ function environment (location: string, version: Version, smallestSnapshot: numb
 }
 
 function readOutput (location: string, file: FileMeta): Entry[] {
-  const table = Table.open(openRandomAccessFile(tableFileName(location, file.number)), file.size, 0, undefined)
+  const table = Table.open(nodeEnv.openRandomAccess(tableFileName(location, file.number)), file.size, 0, undefined)
   try {
     return collect(table.iterator(false))
   } finally {

@@ -1,4 +1,5 @@
 import test = require('tape')
+import { nodeEnv } from '../../lib/env/node-env'
 import fs = require('fs')
 import path = require('path')
 import { spawn } from 'child_process'
@@ -56,7 +57,7 @@ function compactionFixture (location: string): { version: Version, files: FileMe
   const edit = emptyEdit()
   const files: FileMeta[] = []
   for (let f = 0; f < 3; f++) {
-    const meta = writeTable(location, 10 + f, randomMemTable(100 + f, 3000, 1 + f * 3000).iterator(), TABLE_OPTIONS)
+    const meta = writeTable(nodeEnv, location, 10 + f, randomMemTable(100 + f, 3000, 1 + f * 3000).iterator(), TABLE_OPTIONS)
     if (meta === undefined) throw new Error('empty')
     files.push(meta)
     edit.newFiles.push({ level: 0, file: meta })
@@ -80,8 +81,8 @@ test('a flush job gives the same table in the worker as inline', async (t) => {
   const mem = randomMemTable(1, 5000)
   const a = freshDir('flush-worker')
   const b = freshDir('flush-inline')
-  const viaWorker = await runInBackground(flushJob(a, TABLE_OPTIONS, 7, mem), 'flush')
-  const inline = executeJob(flushJob(b, TABLE_OPTIONS, 7, mem))
+  const viaWorker = await runInBackground(flushJob(a, TABLE_OPTIONS, 7, mem), 'flush', nodeEnv)
+  const inline = executeJob(flushJob(b, TABLE_OPTIONS, 7, mem), nodeEnv)
   t.is(viaWorker.outputs.length, 1, 'one table')
   t.is(viaWorker.outputs[0].number, 7, 'with the job\'s number')
   t.ok(buffersRevived(viaWorker), 'keys come back as Buffers')
@@ -90,7 +91,7 @@ test('a flush job gives the same table in the worker as inline', async (t) => {
   t.is(viaWorker.bytesWritten, viaWorker.outputs[0].size, 'bytesWritten is the table size')
   t.is(viaWorker.usedFileNumbers, 1, 'one number used')
 
-  const empty = await runInBackground(flushJob(a, TABLE_OPTIONS, 8, new MemTable()), 'flush')
+  const empty = await runInBackground(flushJob(a, TABLE_OPTIONS, 8, new MemTable()), 'flush', nodeEnv)
   t.same(empty.outputs, [], 'an empty memtable writes nothing')
   t.notOk(fs.existsSync(tableFileName(a, 8)), 'and leaves no file')
 })
@@ -105,8 +106,8 @@ test('a compaction job gives the same tables in the worker as inline', async (t)
   t.is(job.task.inputs[0].length, 3, 'all three L0 files are inputs')
   t.ok(job.versionFiles.every((level) => level.length === 0), 'no deeper files to send')
 
-  const viaWorker = await runInBackground(job, 'compaction')
-  const inline = executeJob(jobFor(b, version))
+  const viaWorker = await runInBackground(job, 'compaction', nodeEnv)
+  const inline = executeJob(jobFor(b, version), nodeEnv)
   t.ok(viaWorker.outputs.length > 1, `${viaWorker.outputs.length} outputs`)
   t.ok(buffersRevived(viaWorker), 'keys come back as Buffers')
   t.same(fingerprint(a, viaWorker), fingerprint(b, inline), 'same metadata and bytes')
@@ -151,7 +152,7 @@ test('a corrupt input rejects with LEVEL_CORRUPTION naming the file', async (t) 
   fs.writeFileSync(damaged, bytes)
   const before = fs.readdirSync(a).sort()
 
-  const err = await runInBackground(jobFor(a, version), 'compaction').then(() => undefined, (e: Error & { code?: string }) => e)
+  const err = await runInBackground(jobFor(a, version), 'compaction', nodeEnv).then(() => undefined, (e: Error & { code?: string }) => e)
   t.ok(err instanceof Error, 'rejects with an Error')
   t.is(err?.code, 'LEVEL_CORRUPTION', 'LEVEL_CORRUPTION')
   t.ok(err?.message.includes(damaged), `names the file: ${err?.message}`)
@@ -159,18 +160,18 @@ test('a corrupt input rejects with LEVEL_CORRUPTION naming the file', async (t) 
   t.same(fs.readdirSync(a).sort(), before, 'no partial output left')
 
   let inlineErr: (Error & { code?: string }) | undefined
-  try { executeJob(jobFor(a, version)) } catch (e) { inlineErr = e as Error & { code?: string } }
+  try { executeJob(jobFor(a, version), nodeEnv) } catch (e) { inlineErr = e as Error & { code?: string } }
   t.is(inlineErr?.code, 'LEVEL_CORRUPTION', 'inline: same code')
 
-  const missing = await runInBackground(jobFor(freshDir('compact-missing'), version), 'compaction').catch((e: Error & { code?: string }) => e)
+  const missing = await runInBackground(jobFor(freshDir('compact-missing'), version), 'compaction', nodeEnv).catch((e: Error & { code?: string }) => e)
   t.is((missing as { code?: string }).code, 'LEVEL_CORRUPTION', `missing inputs: ${(missing as Error).message}`)
-  const good = await runInBackground(flushJob(freshDir('flush-after-error'), TABLE_OPTIONS, 3, randomMemTable(2, 10)), 'compaction')
+  const good = await runInBackground(flushJob(freshDir('flush-after-error'), TABLE_OPTIONS, 3, randomMemTable(2, 10)), 'compaction', nodeEnv)
   t.is(good.outputs.length, 1, 'the worker keeps serving after a failed job')
 })
 
 test('filesystem errors come back as LEVEL_IO_ERROR', async (t) => {
   const missing = path.join(freshDir('io'), 'no', 'such', 'dir')
-  const err = await runInBackground(flushJob(missing, TABLE_OPTIONS, 3, randomMemTable(3, 10)), 'flush').catch((e: Error & { code?: string }) => e)
+  const err = await runInBackground(flushJob(missing, TABLE_OPTIONS, 3, randomMemTable(3, 10)), 'flush', nodeEnv).catch((e: Error & { code?: string }) => e)
   t.is((err as { code?: string }).code, 'LEVEL_IO_ERROR', 'LEVEL_IO_ERROR')
   t.ok((err as Error).message.includes('ENOENT'), (err as Error).message)
 })
@@ -183,11 +184,11 @@ test('jobs in a lane run in order; the lanes run side by side', async (t) => {
   const compactions = [1, 2, 3].map((n) => {
     const copy = `${big}-${n}`
     copyDir(big, copy)
-    return runInBackground(jobFor(copy, version, 0), 'compaction').then(() => { order.push(`compaction ${n}`) })
+    return runInBackground(jobFor(copy, version, 0), 'compaction', nodeEnv).then(() => { order.push(`compaction ${n}`) })
   })
   const small = freshDir('lanes-small')
   const flushes = [1, 2, 3].map((n) =>
-    runInBackground(flushJob(small, TABLE_OPTIONS, n, randomMemTable(n, 20)), 'flush').then(() => { order.push(`flush ${n}`) }))
+    runInBackground(flushJob(small, TABLE_OPTIONS, n, randomMemTable(n, 20)), 'flush', nodeEnv).then(() => { order.push(`flush ${n}`) }))
   await Promise.all([...compactions, ...flushes])
   t.same(order.filter((s) => s.startsWith('flush')), ['flush 1', 'flush 2', 'flush 3'], 'flushes finish in submission order')
   t.same(order.filter((s) => s.startsWith('compaction')), ['compaction 1', 'compaction 2', 'compaction 3'], 'so do compactions')
@@ -203,20 +204,20 @@ test('a stop signal makes a compaction job give up', async (t) => {
   job.stopSignal = signal
   const before = fs.readdirSync(location).sort()
   Atomics.store(new Int32Array(signal), 0, 1)
-  const err = await runInBackground(job, 'compaction').catch((e: Error & { code?: string }) => e)
+  const err = await runInBackground(job, 'compaction', nodeEnv).catch((e: Error & { code?: string }) => e)
   t.is((err as { code?: string }).code, 'LEVEL_DATABASE_NOT_OPEN', (err as Error).message)
   t.same(fs.readdirSync(location).sort(), before, 'no output left')
 })
 
 test('a worker that dies fails its job and is replaced', async (t) => {
   const location = freshDir('terminate')
-  const running = runInBackground(flushJob(location, TABLE_OPTIONS, 1, randomMemTable(4, 20000)), 'flush').catch((e: Error) => e)
-  const queued = runInBackground(flushJob(location, TABLE_OPTIONS, 2, randomMemTable(5, 10)), 'flush').catch((e: Error) => e)
+  const running = runInBackground(flushJob(location, TABLE_OPTIONS, 1, randomMemTable(4, 20000)), 'flush', nodeEnv).catch((e: Error) => e)
+  const queued = runInBackground(flushJob(location, TABLE_OPTIONS, 2, randomMemTable(5, 10)), 'flush', nodeEnv).catch((e: Error) => e)
   await terminateWorkerPool()
   const [first, second] = await Promise.all([running, queued])
   t.ok(first instanceof Error && /exited/.test(first.message), `the running job is rejected: ${(first as Error).message}`)
   t.ok(second instanceof Error && /cancelled/.test(second.message), 'the queued job is rejected')
-  const next = await runInBackground(flushJob(location, TABLE_OPTIONS, 3, randomMemTable(6, 10)), 'flush')
+  const next = await runInBackground(flushJob(location, TABLE_OPTIONS, 3, randomMemTable(6, 10)), 'flush', nodeEnv)
   t.is(next.outputs.length, 1, 'the next job gets a fresh worker')
 })
 
@@ -226,11 +227,11 @@ test('LSM_LEVEL_INLINE_JOBS=1 runs jobs on the calling thread', async (t) => {
     const mem = randomMemTable(9, 1000)
     const a = freshDir('inline-env')
     const b = freshDir('inline-ref')
-    const promise = runInBackground(flushJob(a, TABLE_OPTIONS, 4, mem), 'flush')
+    const promise = runInBackground(flushJob(a, TABLE_OPTIONS, 4, mem), 'flush', nodeEnv)
     t.notOk(fs.existsSync(tableFileName(a, 4)), 'not run before the caller yields')
     const result = await promise
-    t.same(fingerprint(a, result), fingerprint(b, executeJob(flushJob(b, TABLE_OPTIONS, 4, mem))), 'same table')
-    const err = await runInBackground(flushJob(path.join(a, 'missing'), TABLE_OPTIONS, 5, mem), 'flush').catch((e: Error & { code?: string }) => e)
+    t.same(fingerprint(a, result), fingerprint(b, executeJob(flushJob(b, TABLE_OPTIONS, 4, mem), nodeEnv)), 'same table')
+    const err = await runInBackground(flushJob(path.join(a, 'missing'), TABLE_OPTIONS, 5, mem), 'flush', nodeEnv).catch((e: Error & { code?: string }) => e)
     t.is((err as { code?: string }).code, 'LEVEL_IO_ERROR', 'errors still carry their code')
   } finally {
     delete process.env.LSM_LEVEL_INLINE_JOBS
@@ -244,12 +245,13 @@ test('the pool does not keep the process alive', (t) => {
     const { MemTable } = require(${JSON.stringify(path.join(lib, 'memtable', 'memtable.js'))})
     const { flushJob } = require(${JSON.stringify(path.join(lib, 'compaction', 'jobs.js'))})
     const { runInBackground } = require(${JSON.stringify(path.join(lib, 'compaction', 'worker-pool.js'))})
+    const { nodeEnv } = require(${JSON.stringify(path.join(lib, 'env', 'node-env.js'))})
     const mem = new MemTable()
     for (let i = 0; i < 1000; i++) {
       const key = Buffer.from('key' + String(i).padStart(5, '0'))
       mem.add(i + 1, 1, key, 0, key.length, key, 0, key.length)
     }
-    runInBackground(flushJob(${JSON.stringify(location)}, { blockSize: 4096, blockRestartInterval: 16, compression: false }, 9, mem), 'flush')
+    runInBackground(flushJob(${JSON.stringify(location)}, { blockSize: 4096, blockRestartInterval: 16, compression: false }, 9, mem), 'flush', nodeEnv)
       .then((r) => console.log('done ' + r.outputs.length), (e) => { console.log('failed ' + e.message); process.exitCode = 1 })
   `
   const started = Date.now()

@@ -1,4 +1,5 @@
 import test = require('tape')
+import { nodeEnv } from '../../lib/env/node-env'
 import * as fs from 'fs'
 import * as os from 'os'
 import * as path from 'path'
@@ -6,7 +7,7 @@ import { InfoLog } from '../../lib/env/info-log'
 
 test('info log: rotates LOG to LOG.old and appends timestamped lines', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsm-infolog-'))
-  const first = InfoLog.open(dir)
+  const first = InfoLog.open(nodeEnv, dir)
   first.write('hello')
   first.write('second line\n')
   await first.closeAsync()
@@ -18,7 +19,7 @@ test('info log: rotates LOG to LOG.old and appends timestamped lines', async (t)
   t.match(lines[0], /^\d{4}\/\d\d\/\d\d-\d\d:\d\d:\d\d\.\d{6} \d+ hello$/, lines[0])
   t.ok(lines[1].endsWith(' second line'))
 
-  const second = InfoLog.open(dir)
+  const second = InfoLog.open(nodeEnv, dir)
   second.write('next open')
   await second.closeAsync()
   t.equal(fs.readFileSync(path.join(dir, 'LOG.old'), 'utf8'), text, 'previous LOG kept as LOG.old')
@@ -27,7 +28,7 @@ test('info log: rotates LOG to LOG.old and appends timestamped lines', async (t)
 
 test('info log: open fails with LEVEL_IO_ERROR; noop writes nothing', (t) => {
   try {
-    InfoLog.open(path.join(os.tmpdir(), 'lsm-infolog-missing', 'nested'))
+    InfoLog.open(nodeEnv, path.join(os.tmpdir(), 'lsm-infolog-missing', 'nested'))
     t.fail('opened')
   } catch (err) {
     t.equal((err as { code?: string }).code, 'LEVEL_IO_ERROR')

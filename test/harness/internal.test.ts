@@ -13,6 +13,8 @@
 // Replay a failure with HARNESS_SEED=<seed> node dist/test/harness/internal.test.js
 
 import test = require('tape')
+import type { Block } from '../../lib/sstable/block'
+import { nodeEnv } from '../../lib/env/node-env'
 import * as fs from 'fs'
 import { compareBytes } from '../../lib/format/bytes'
 import { MAX_SEQUENCE, ValueKind } from '../../lib/format/internal-key'
@@ -20,7 +22,7 @@ import type { InternalIterator } from '../../lib/base/internal-iterator'
 import { LevelIterator } from '../../lib/iterator/level-iterator'
 import { mergeIterators } from '../../lib/iterator/merging-iterator'
 import { MemTable } from '../../lib/memtable/memtable'
-import { Table, openRandomAccessFile } from '../../lib/sstable/table'
+import { Table } from '../../lib/sstable/table'
 import type { TableBuildOptions } from '../../lib/sstable/table-builder'
 import { TableFileWriter } from '../../lib/compaction/table-file'
 import { TableCache } from '../../lib/cache/table-cache'
@@ -162,20 +164,20 @@ function fillMemTable (rng: Rng, entries: Entry[]): { mem: MemTable, it: Interna
 
 class Tables {
   private next = 1
-  readonly blockCache: BlockCache | undefined
+  readonly blockCache: BlockCache<Block> | undefined
   readonly tableCache: TableCache
   private readonly direct: Table[] = []
 
   constructor (readonly dir: string, private readonly rng: Rng, private readonly config: Config) {
     fs.mkdirSync(dir, { recursive: true })
-    this.blockCache = config.blockCacheBytes === undefined ? undefined : new BlockCache(config.blockCacheBytes)
+    this.blockCache = config.blockCacheBytes === undefined ? undefined : new BlockCache<Block>(config.blockCacheBytes)
     // A small capacity makes the cache close and reopen tables as iterators come and go.
-    this.tableCache = new TableCache(dir, rng.range(1, 4), this.blockCache)
+    this.tableCache = new TableCache(nodeEnv, dir, rng.range(1, 4), this.blockCache)
   }
 
   /** Writes the (sorted) entries as one table file. */
   write (sorted: Entry[]): FileMeta {
-    const writer = new TableFileWriter(this.dir, this.next++, this.config.table)
+    const writer = new TableFileWriter(nodeEnv, this.dir, this.next++, this.config.table)
     for (const e of sorted) writer.add(cursorOver(e))
     return writer.finish()
   }
@@ -195,7 +197,7 @@ class Tables {
 
   /** A table opened without the table cache (kept until closeAll). */
   openDirect (meta: FileMeta): Table {
-    const file = openRandomAccessFile(tableFileName(this.dir, meta.number))
+    const file = nodeEnv.openRandomAccess(tableFileName(this.dir, meta.number))
     const table = Table.open(file, meta.size, this.blockCache !== undefined ? this.blockCache.newId() : 0, this.blockCache)
     this.direct.push(table)
     return table

@@ -1,6 +1,7 @@
 // classic-level's getProperty() and directory listings, for the interop tests.
 
 import fs = require('fs')
+import { nodeEnv } from '../../lib/env/node-env'
 import path = require('path')
 import { VersionSet } from '../../lib/version/version-set'
 import type { Db } from './dataset'
@@ -31,7 +32,7 @@ export interface OurFile { level: number, number: number, size: number, smallest
 
 /** The live tables per the directory's MANIFEST, read with lib's VersionSet (read-only; the db must be closed). */
 export function manifestFiles (location: string): OurFile[] {
-  const versions = new VersionSet(location)
+  const versions = new VersionSet(nodeEnv, location)
   versions.recover()
   return versions.current.files.flatMap((files, level) => files.map((file) => ({
     level, number: file.number, size: file.size, smallest: file.smallest, largest: file.largest

@@ -4,11 +4,12 @@
 // the uncompressed block contents and the cut points must match.
 
 import test = require('tape')
+import { nodeEnv } from '../../lib/env/node-env'
 import fs = require('fs')
 import path = require('path')
 import { ClassicLevel } from 'classic-level'
 import { MAX_SEQUENCE, ValueKind } from '../../lib/format/internal-key'
-import { Table, openRandomAccessFile } from '../../lib/sstable/table'
+import { Table } from '../../lib/sstable/table'
 import { decodeFooter, readBlock, decodeBlockHandle } from '../../lib/sstable/format'
 import { Block, blockEntries } from '../../lib/sstable/block'
 import { FilterBlockBuilder } from '../../lib/sstable/filter-block'
@@ -84,12 +85,12 @@ for (const compression of [false, true]) {
 
     // Newest entry per key over every table, found by full scans...
     const newest = new Map<string, { sequence: number, kind: ValueKind, value: Buffer }>()
-    const cache = new BlockCache(1 << 20)
+    const cache = new BlockCache<Block>(1 << 20)
     const tables: Table[] = []
     let entryCount = 0
     for (const { file, size } of live) {
       t.equal(fs.statSync(file).size, size, `${path.basename(file)}: MANIFEST size is the file size`)
-      const table = Table.open(openRandomAccessFile(file), size, cache.newId(), cache)
+      const table = Table.open(nodeEnv.openRandomAccess(file), size, cache.newId(), cache)
       tables.push(table)
       const forward = collect(table.iterator(false))
       const reverse = collect(table.iterator(false), true)

@@ -7,7 +7,7 @@ import path = require('path')
 import { compareBytes } from '../../lib/format/bytes'
 import { ValueKind } from '../../lib/format/internal-key'
 import { TableBuilder, TableBuildOptions } from '../../lib/sstable/table-builder'
-import { RandomAccessFile } from '../../lib/sstable/table'
+import type { RandomAccessFile } from '../../lib/env/env'
 import type { InternalIterator } from '../../lib/base/internal-iterator'
 
 /** xorshift32: deterministic so failures reproduce. */

@@ -1,8 +1,10 @@
 import test = require('tape')
+import { nodeEnv } from '../../lib/env/node-env'
 import fs = require('fs')
 import path = require('path')
 import { ValueKind, MAX_SEQUENCE, makeInternalKey, compareInternalKeys } from '../../lib/format/internal-key'
-import { Table, openRandomAccessFile, RandomAccessFile } from '../../lib/sstable/table'
+import { Table } from '../../lib/sstable/table'
+import type { RandomAccessFile } from '../../lib/env/env'
 import { TableBuilder, internalKeySeparator, internalKeySuccessor } from '../../lib/sstable/table-builder'
 import { decodeFooter, readBlock } from '../../lib/sstable/format'
 import { Block } from '../../lib/sstable/block'
@@ -15,7 +17,7 @@ import {
 const dir = tempDir('table')
 test.onFinish(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-function openTable (file: RandomAccessFile, cache?: BlockCache): Table {
+function openTable (file: RandomAccessFile, cache?: BlockCache<Block>): Table {
   return Table.open(file, file.size, cache !== undefined ? cache.newId() : 0, cache)
 }
 
@@ -68,8 +70,8 @@ test('table: random entries against a sorted model', (t) => {
         t.ok(result.smallest.equals(makeInternalKey(entries[0].userKey, entries[0].sequence, entries[0].kind)), 'smallest')
         const last = entries[entries.length - 1]
         t.ok(result.largest.equals(makeInternalKey(last.userKey, last.sequence, last.kind)), 'largest')
-        const cache = new BlockCache(64 * 1024)
-        const table = openTable(openRandomAccessFile(file), cache)
+        const cache = new BlockCache<Block>(64 * 1024)
+        const table = openTable(nodeEnv.openRandomAccess(file), cache)
         checkAgainstModel(t, table, entries, rand, `compression ${compression}, block ${blockSize}, interval ${restartInterval}`)
         table.close()
         t.equal(cache.size, 0, 'close drops the table\'s cached blocks')
@@ -124,7 +126,7 @@ test('table: empty, huge and odd values; keys with 0x00 and 0xff bytes', (t) => 
   for (const compression of [false, true]) {
     const file = path.join(dir, `odd-${compression}.ldb`)
     writeTableFile(file, entries, { blockSize: 4096, blockRestartInterval: 16, compression })
-    const table = openTable(openRandomAccessFile(file))
+    const table = openTable(nodeEnv.openRandomAccess(file))
     t.ok(sameEntries(collect(table.iterator(false)), entries), `compression ${compression}: scan`)
     t.ok(sameEntries(collect(table.iterator(false), true), entries.slice().reverse()), `compression ${compression}: reverse`)
     for (const e of entries) {
@@ -262,7 +264,7 @@ test('table: block cache use, fillCache and drops on close', (t) => {
   let reads = 0
   const inner = memoryFile(bytes)
   const counting: RandomAccessFile = { path: inner.path, size: inner.size, read: (o, l) => { reads++; return inner.read(o, l) }, close: () => {} }
-  const cache = new BlockCache(1 << 20)
+  const cache = new BlockCache<Block>(1 << 20)
   const table = openTable(counting, cache)
   reads = 0
   table.get(Buffer.from('k00010'), MAX_SEQUENCE, false)
@@ -373,7 +375,7 @@ test('table: truncated or short files are corruption naming the file', (t) => {
   const file = path.join(dir, '000777.ldb')
   const { fileSize } = writeTableFile(file, entries, { blockSize: 1024, blockRestartInterval: 16, compression: true })
   fs.truncateSync(file, fileSize - 100)
-  const f = openRandomAccessFile(file)
+  const f = nodeEnv.openRandomAccess(file)
   const err = thrown(() => Table.open(f, fileSize, 0, undefined))
   t.equal(err?.code, 'LEVEL_CORRUPTION', 'MANIFEST size larger than the file')
   t.ok(err?.message.includes(file), err?.message)
@@ -383,10 +385,10 @@ test('table: truncated or short files are corruption naming the file', (t) => {
   t.equal(thrown(() => Table.open(f, 20, 0, undefined))?.code, 'LEVEL_CORRUPTION', 'shorter than a footer')
   f.close()
   fs.writeFileSync(file, Buffer.alloc(0))
-  const empty = openRandomAccessFile(file)
+  const empty = nodeEnv.openRandomAccess(file)
   t.equal(thrown(() => Table.open(empty, 0, 0, undefined))?.code, 'LEVEL_CORRUPTION', 'empty file')
   empty.close()
-  t.equal(thrown(() => openRandomAccessFile(path.join(dir, 'nope.ldb')))?.code, 'LEVEL_IO_ERROR', 'missing file')
+  t.equal(thrown(() => nodeEnv.openRandomAccess(path.join(dir, 'nope.ldb')))?.code, 'LEVEL_IO_ERROR', 'missing file')
   t.end()
 })
 

@@ -1,0 +1,92 @@
+// The engine's memtables: the mutable one that takes writes, at most one immutable one
+// being flushed, and a spare whose storage is recycled for the next switch.
+//
+// A memtable's arena is reserved at full size up front: shared memory is zeroed lazily by
+// the OS, so the reservation costs nothing until used, and a memtable never pauses the
+// event loop to copy itself into a bigger arena. A flushed memtable is kept as the spare
+// once no iterator reads it any more.
+
+import { MemTable } from '../memtable/memtable'
+
+const ARENA_SLACK = 64 * 1024
+
+export class MemTables {
+  mem: MemTable
+  imm: MemTable | undefined
+  private spare: MemTable | undefined
+  private readonly retired = new Set<MemTable>()
+
+  constructor (private readonly writeBufferSize: number) {
+    this.mem = this.fresh()
+  }
+
+  /** Whether the mutable memtable has reached its size. */
+  get full (): boolean {
+    return this.mem.approximateMemoryUsage() >= this.writeBufferSize
+  }
+
+  /** Makes the mutable memtable immutable (there must be no immutable one) and starts a new one. */
+  seal (): MemTable {
+    if (this.imm !== undefined) throw new Error('MemTables.seal: a memtable is still being flushed')
+    const sealed = this.mem
+    this.imm = sealed
+    this.mem = this.fresh()
+    return sealed
+  }
+
+  /** The immutable memtable is in a table now. */
+  flushed (): void {
+    const imm = this.imm
+    this.imm = undefined
+    if (imm !== undefined) this.retire(imm)
+  }
+
+  /** Replaces the mutable memtable after recovery wrote its contents to a table. */
+  replaceMutable (): void {
+    const old = this.mem
+    this.mem = this.fresh()
+    this.retire(old)
+  }
+
+  /** The memtables a new iterator reads, newest first, each pinned until unpin(). */
+  pin (): MemTable[] {
+    const list = this.imm === undefined ? [this.mem] : [this.mem, this.imm]
+    for (const mem of list) mem.refs++
+    return list
+  }
+
+  unpin (list: MemTable[]): void {
+    for (const mem of list) {
+      mem.refs--
+      this.recycleIfUnused(mem)
+    }
+  }
+
+  approximateMemoryUsage (): number {
+    return this.mem.approximateMemoryUsage() + (this.imm?.approximateMemoryUsage() ?? 0)
+  }
+
+  private fresh (): MemTable {
+    const spare = this.spare
+    if (spare !== undefined) {
+      this.spare = undefined
+      spare.reset()
+      return spare
+    }
+    return new MemTable(this.writeBufferSize + ARENA_SLACK)
+  }
+
+  private retire (mem: MemTable): void {
+    this.retired.add(mem)
+    this.recycleIfUnused(mem)
+  }
+
+  private recycleIfUnused (mem: MemTable): void {
+    if (mem.refs > 0 || !this.retired.has(mem)) return
+    this.retired.delete(mem)
+    // An arena that grew for a huge value is not worth keeping.
+    if (this.spare === undefined && mem.arenaCapacity <= 2 * (this.writeBufferSize + ARENA_SLACK)) {
+      this.spare = mem
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// Recovery: replaying write-ahead logs into memtables. One replay serves open and repair;
+// they differ only in what happens at damage:
+//
+//   open    stops at the first damaged record and skips every later log: replaying past
+//           damage would leave a hole (later writes present, earlier ones lost). What it kept
+//           and dropped goes to LOG.
+//   repair  skips the damaged bytes and carries on: salvaging is its purpose.
+//
+// Either way a batch whose sequence does not go past what was already replayed is skipped
+// and noted in LOG (a log copied to a higher number replays nothing twice), and a sequence
+// past 2^53 - 1 (the largest a JS number holds exactly) is damage: open fails with
+// LEVEL_CORRUPTION naming the file, so such a sequence is never written back.
+
+import { corruption, levelError } from '../base/errors'
+import type { Env } from '../env/env'
+import type { InfoLog } from '../env/info-log'
+import { legacyTableFileName, logFileName, manifestFileName, parseFileName, tableFileName } from '../format/filename'
+import { TRAILER_SIZE, trailerSequence } from '../format/internal-key'
+import type { VersionSet } from '../version/version-set'
+import { LogReader } from '../wal/log-reader'
+import { batchSequence, checkBatch } from '../wal/write-batch'
+import * as path from 'path'
+
+/** The largest sequence this engine can hold exactly. LevelDB's limit is 2^56 - 1. */
+export const MAX_USABLE_SEQUENCE = Number.MAX_SAFE_INTEGER
+
+export interface ReplayOptions {
+  /** Open: stop at damage. Repair: skip it. */
+  stopAtDamage: boolean
+  /** The highest sequence replayed before this log; batches not past it are skipped. */
+  appliedSequence: number
+  /** Takes one checked batch; may wait (recovery flushes a full memtable). */
+  apply: (batch: Buffer, firstSequence: number, count: number) => void | Promise<void>
+}
+
+export interface ReplayResult {
+  /** The log had damage (open stopped there; repair skipped it). */
+  damaged: boolean
+  /** The highest sequence replayed so far (appliedSequence if this log added nothing). */
+  appliedSequence: number
+  batches: number
+  skippedBatches: number
+}
+
+/** Replays WAL `number` of `location`. */
+export async function replayLog (env: Env, location: string, number: number, infoLog: InfoLog, options: ReplayOptions): Promise<ReplayResult> {
+  const file = logFileName(location, number)
+  const name = path.basename(file)
+  const data = await env.readFileAsync(file)
+  let damage: string | undefined
+  const reader = new LogReader(data, (c) => {
+    const what = `${c.reason} at offset ${c.offset} (${c.bytes} bytes)`
+    if (options.stopAtDamage) damage ??= what
+    else infoLog.write(`Log #${number}: dropped ${what}`)
+  })
+  const result: ReplayResult = { damaged: false, appliedSequence: options.appliedSequence, batches: 0, skippedBatches: 0 }
+  let appliedEnd = 0
+  for (let record = reader.next(); record !== undefined && damage === undefined; record = reader.next()) {
+    let count: number
+    try {
+      count = checkBatch(record, file)
+    } catch (err) {
+      if (options.stopAtDamage) {
+        damage = (err as Error).message
+        break
+      }
+      result.damaged = true
+      infoLog.write(`Log #${number}: skipping a damaged batch: ${(err as Error).message}`)
+      continue
+    }
+    const first = batchSequence(record)
+    const last = first + count - 1
+    if (count === 0) continue
+    if (last > MAX_USABLE_SEQUENCE) {
+      const err = corruption(file, `sequence number ${last} past 2^53 - 1 at offset ${reader.lastRecordEnd - record.length}`)
+      if (options.stopAtDamage) throw err
+      result.damaged = true
+      infoLog.write(`Log #${number}: skipping a batch: ${err.message}`)
+      continue
+    }
+    if (first <= result.appliedSequence) {
+      result.skippedBatches++
+      infoLog.write(`Log #${number}: skipped a batch of ${count} ops at sequence ${first}: not after sequence ${result.appliedSequence}, already recovered`)
+      appliedEnd = reader.lastRecordEnd
+      continue
+    }
+    await options.apply(record, first, count)
+    result.batches++
+    result.appliedSequence = last
+    appliedEnd = reader.lastRecordEnd
+  }
+  if (damage !== undefined) {
+    result.damaged = true
+    infoLog.write(`Log #${number} (${name}): ${damage}; kept the records before it and dropped the remaining ${data.length - appliedEnd} bytes of this log`)
+  }
+  return result
+}
+
+/** The WALs open must replay, oldest first: those from the MANIFEST's log number on. */
+export function logsToReplay (names: readonly string[], versions: VersionSet): number[] {
+  const logs: number[] = []
+  for (const name of names) {
+    const parsed = parseFileName(name)
+    if (parsed === undefined) continue
+    versions.markFileNumberUsed(parsed.number)
+    if (parsed.type === 'log' && (parsed.number >= versions.logNumber || parsed.number === versions.prevLogNumber)) {
+      logs.push(parsed.number)
+    }
+  }
+  return logs.sort((a, b) => a - b)
+}
+
+/**
+ * Checks the state the MANIFEST recovered against the directory: every table it names must
+ * be there (LevelDB refuses to open otherwise), and no key bound may carry a sequence past
+ * MAX_USABLE_SEQUENCE. Throws LEVEL_CORRUPTION naming the file.
+ */
+export function checkVersion (names: readonly string[], location: string, versions: VersionSet): void {
+  const present = new Set(names)
+  const missing: string[] = []
+  const manifest = manifestFileName(location, versions.manifestNumber)
+  for (const level of versions.current.files) {
+    for (const file of level) {
+      const ldb = path.basename(tableFileName(location, file.number))
+      const sst = path.basename(legacyTableFileName(location, file.number))
+      if (!present.has(ldb) && !present.has(sst)) missing.push(path.join(location, ldb))
+      for (const key of [file.smallest, file.largest]) {
+        if (trailerSequence(key, key.length - TRAILER_SIZE) > MAX_USABLE_SEQUENCE) {
+          throw corruption(manifest, `table #${file.number} has a key with a sequence number past 2^53 - 1`)
+        }
+      }
+    }
+  }
+  if (missing.length > 0) {
+    throw levelError('LEVEL_CORRUPTION', `Corruption: ${missing.length} missing files; e.g.: ${missing[0]}`)
+  }
+}

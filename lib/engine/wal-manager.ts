@@ -1,0 +1,212 @@
+// The write-ahead logs: the current one that write groups append to, the next one (created
+// ahead of time, off the main thread, for the next memtable switch), and the chain of syncs
+// of the ones before.
+//
+// Appends are synchronous write(2)s into the page cache, which is what makes single writes
+// fast. While tables are being written or synced, or for a second after an append that took
+// longer than SLOW_APPEND_MS, they go through the thread pool instead: a filesystem busy
+// committing its journal can hold even a small write for tens of milliseconds, and the
+// event loop must keep turning meanwhile.
+//
+// Durability: a sync write waits for fdatasync of the current WAL, and first for the syncs
+// of every earlier WAL (started at each switch), so no write acknowledged with sync can
+// survive a power loss that an earlier write does not. A failed sync is remembered for good:
+// no later sync is reported as done.
+//
+// A failed append may leave part of a record at the end of the log. Nothing is appended
+// after it until repair() cut the file back to its last whole record: a reader stops at
+// damage in the middle of a log, and would lose every record written after it.
+
+import { performance } from 'perf_hooks'
+import type { Env, WritableFile } from '../env/env'
+import { ByteWriter } from '../format/coding'
+import { logFileName } from '../format/filename'
+import { backgroundJobsInFlight } from '../compaction/worker-pool'
+import { backgroundSyncInProgress } from '../compaction/sync-signal'
+import { LogWriter } from '../wal/log-writer'
+
+// A synchronous WAL append slower than this makes the next ones asynchronous for a while.
+const SLOW_APPEND_MS = 2
+const ASYNC_APPEND_WINDOW_MS = 1000
+
+interface PreparedWal {
+  number: number
+  file?: WritableFile
+  creating?: Promise<void>
+}
+
+export class WalManager {
+  private file: WritableFile
+  private writer: LogWriter
+  private directorySynced = false
+  // Resolves when every earlier WAL is synced and closed; never rejects (see syncFailure).
+  private previousSynced: Promise<void> = Promise.resolve()
+  private syncFailure: Error | undefined
+  private next: PreparedWal | undefined
+  private asyncUntil = 0
+  // The file's size after its last whole record, and whether bytes past it may be torn.
+  private goodSize = 0
+  private torn = false
+  private readonly out = new ByteWriter(64 * 1024)
+  private closed = false
+
+  private constructor (
+    private readonly env: Env,
+    private readonly location: string,
+    private readonly newFileNumber: () => number,
+    /** Told of failures found in the background (the sync of an old WAL). */
+    private readonly onFailure: (err: Error) => void,
+    public number: number,
+    file: WritableFile
+  ) {
+    this.file = file
+    this.writer = new LogWriter(0)
+  }
+
+  /** Creates WAL `number` (synchronously: open needs it before accepting writes). */
+  static create (env: Env, location: string, number: number, newFileNumber: () => number, onFailure: (err: Error) => void): WalManager {
+    const file = env.createWritable(logFileName(location, number))
+    const wal = new WalManager(env, location, newFileNumber, onFailure, number, file)
+    wal.prepareNext()
+    return wal
+  }
+
+  /** Numbers of the WAL files in use (current and prepared), which must not be deleted. */
+  liveNumbers (): number[] {
+    return this.next === undefined ? [this.number] : [this.number, this.next.number]
+  }
+
+  /**
+   * Appends one record. Returns undefined when it was written synchronously, or a promise
+   * when it went to the thread pool. Throws (or rejects) LEVEL_IO_ERROR on failure.
+   */
+  append (record: Buffer): Promise<void> | undefined {
+    if (this.torn) throw new Error('WalManager.append: the log has a torn record; repair() first')
+    const out = this.out
+    out.reset()
+    this.writer.append(record, out)
+    const file = this.file
+    if (backgroundJobsInFlight() || backgroundSyncInProgress() || performance.now() < this.asyncUntil) {
+      // No copy: the write queue sends nothing else until this append completes.
+      return file.appendAsync(out.view()).then(() => { this.goodSize = file.size }, (err) => {
+        this.appendFailed(file)
+        throw err
+      })
+    }
+    const started = performance.now()
+    try {
+      file.append(out.view())
+    } catch (err) {
+      this.appendFailed(file)
+      throw err
+    }
+    this.goodSize = file.size
+    const finished = performance.now()
+    if (finished - started > SLOW_APPEND_MS) this.asyncUntil = finished + ASYNC_APPEND_WINDOW_MS
+    if (out.buffer.length > 1024 * 1024) out.buffer = Buffer.allocUnsafe(64 * 1024)
+    return undefined
+  }
+
+  /** fdatasync of the current WAL, after every earlier WAL's. */
+  async sync (): Promise<void> {
+    const file = this.file
+    await this.previousSynced
+    if (this.syncFailure !== undefined) throw this.syncFailure
+    try {
+      if (!this.directorySynced) {
+        // The first sync of a new WAL also makes its directory entry durable.
+        await this.env.syncDirectoryAsync(this.location)
+        this.directorySynced = true
+      }
+      await file.syncAsync()
+    } catch (err) {
+      this.syncFailure ??= err as Error
+      throw err
+    }
+  }
+
+  /**
+   * Starts a new WAL for a new memtable and returns its number; the old one is synced and
+   * closed in the background. Throws (and changes nothing) if the new WAL cannot be created.
+   */
+  switch (): number {
+    if (this.torn) throw new Error('WalManager.switch: the log has a torn record; repair() first')
+    const prepared = this.next
+    let number: number
+    let file: WritableFile
+    if (prepared?.file !== undefined) {
+      number = prepared.number
+      file = prepared.file
+    } else {
+      number = prepared?.number ?? this.newFileNumber()
+      file = this.env.createWritable(logFileName(this.location, number))
+    }
+    this.next = undefined
+    const old = this.file
+    const previous = this.previousSynced
+    this.previousSynced = previous.then(() => old.syncAsync()).then(() => old.closeAsync(), (err) => {
+      this.syncFailure ??= err
+      this.onFailure(err)
+      return old.closeAsync()
+    }).catch(() => {})
+    this.file = file
+    this.number = number
+    this.writer = new LogWriter(0)
+    this.goodSize = 0
+    this.directorySynced = false
+    this.prepareNext()
+    return number
+  }
+
+  /** Makes the log appendable again after a failed append: cuts the torn record off. Throws if it cannot. */
+  repair (): void {
+    if (!this.torn) return
+    this.file.truncate(this.goodSize)
+    this.torn = false
+    this.writer = new LogWriter(this.goodSize)
+  }
+
+  /**
+   * Waits for the background syncs, then closes every file. With `tidy`, WAL files that hold
+   * nothing (the prepared next one, and the current one when no write came) are removed.
+   */
+  async close (tidy: boolean): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.previousSynced
+    const next = this.next
+    this.next = undefined
+    if (next?.creating !== undefined) await next.creating
+    const files: Array<[WritableFile, boolean]> = [[this.file, tidy && this.file.size === 0 && !this.torn]]
+    if (next?.file !== undefined) files.push([next.file, tidy])
+    for (const [file, remove] of files) {
+      try { await file.closeAsync() } catch {}
+      if (remove) {
+        try { await this.env.removeAsync(file.path) } catch {}
+      }
+    }
+  }
+
+  private appendFailed (file: WritableFile): void {
+    // Whatever the framing advanced to is void; bytes past goodSize (if any) are a torn record.
+    this.writer = new LogWriter(this.goodSize)
+    if (file.size !== this.goodSize) this.torn = true
+  }
+
+  /**
+   * Creates the next WAL in the background: creating a file can wait on the filesystem's
+   * journal. If that fails, switch() tries again synchronously.
+   */
+  private prepareNext (): void {
+    if (this.closed) return
+    const next: PreparedWal = { number: this.newFileNumber() }
+    this.next = next
+    next.creating = this.env.createWritableAsync(logFileName(this.location, next.number)).then((file) => {
+      next.creating = undefined
+      if (this.next === next) next.file = file
+      else return file.closeAsync().catch(() => {})
+    }, () => {
+      next.creating = undefined
+    })
+  }
+}

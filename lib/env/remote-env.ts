@@ -1,0 +1,280 @@
+// An environment for worker threads whose database runs on a test environment (mem-env,
+// fault-env) living on the main thread: every call is forwarded to the main thread and
+// waited for synchronously, so background jobs see the very same files, faults and crash
+// points as the engine itself.
+//
+//   worker                                  main thread (serveEnv)
+//   post {id, target, method, args} ──────▶ runs env[method] or handle[method]
+//   Atomics.wait(flag)                      post {id, ok, value | error}; flag = 1; notify
+//   receiveMessageOnPort ◀──────────────────┘
+//
+// Files come back as handles (numbers) and are used through the same channel. Only the
+// synchronous methods cross; the Async ones run the synchronous call. Slow, and meant for
+// tests: NodeEnv's workers open their own files instead.
+
+import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'worker_threads'
+import { levelError } from '../base/errors'
+import type { Env, FileLock, RandomAccessFile, WritableFile } from './env'
+import { type TransferableError, reviveError, transferableError } from './io-error'
+
+export interface EnvChannel {
+  port: MessagePort
+  signal: SharedArrayBuffer
+}
+
+interface Request {
+  id: number
+  /** 0 for the environment itself, else a file handle. */
+  target: number
+  method: string
+  args: unknown[]
+}
+
+interface FileValue { handle: number, path: string, size: number }
+
+interface Reply {
+  id: number
+  ok: boolean
+  value?: unknown
+  file?: FileValue
+  error?: TransferableError
+}
+
+
+/**
+ * Serves `env` to one worker over a fresh channel; transfer `channel.port` to the worker
+ * and call close() when its job is done.
+ */
+export function serveEnv (env: Env): { channel: EnvChannel, close: () => void } {
+  const { port1, port2 } = new MessageChannel()
+  const signal = new SharedArrayBuffer(4)
+  const flag = new Int32Array(signal)
+  const files = new Map<number, WritableFile | RandomAccessFile>()
+  let nextHandle = 1
+  port1.on('message', (request: Request) => {
+    let reply: Reply
+    try {
+      const target: Record<string, unknown> | undefined = request.target === 0
+        ? env as unknown as Record<string, unknown>
+        : files.get(request.target) as unknown as Record<string, unknown> | undefined
+      if (target === undefined) throw new Error(`remote env: no open file ${request.target}`)
+      const method = target[request.method]
+      if (typeof method !== 'function') throw new Error(`remote env: no method ${request.method}`)
+      const value: unknown = method.apply(target, request.args)
+      if (isFile(value)) {
+        const handle = nextHandle++
+        files.set(handle, value)
+        reply = { id: request.id, ok: true, file: { handle, path: value.path, size: value.size } }
+      } else {
+        if (request.method === 'close') files.delete(request.target)
+        const size = request.target !== 0 ? (files.get(request.target) as { size?: number } | undefined)?.size : undefined
+        reply = { id: request.id, ok: true, value: size !== undefined && value === undefined ? { size } : value }
+      }
+    } catch (err) {
+      reply = { id: request.id, ok: false, error: transferableError(err) }
+    }
+    port1.postMessage(reply)
+    Atomics.store(flag, 0, 1)
+    Atomics.notify(flag, 0)
+  })
+  return {
+    channel: { port: port2, signal },
+    close: () => {
+      for (const file of files.values()) {
+        try { file.close() } catch {}
+      }
+      files.clear()
+      port1.close()
+    }
+  }
+}
+
+function isFile (value: unknown): value is WritableFile | RandomAccessFile {
+  return typeof value === 'object' && value !== null && typeof (value as { path?: unknown }).path === 'string' &&
+    typeof (value as { close?: unknown }).close === 'function'
+}
+
+/** The worker's side: an Env whose every call runs on the thread that served the channel. */
+export class RemoteEnv implements Env {
+  readonly threading = 'remote' as const
+  private readonly flag: Int32Array
+  private nextId = 1
+
+  constructor (private readonly channel: EnvChannel) {
+    this.flag = new Int32Array(channel.signal)
+  }
+
+  call (target: number, method: string, args: unknown[]): Reply {
+    const id = this.nextId++
+    Atomics.store(this.flag, 0, 0)
+    this.channel.port.postMessage({ id, target, method, args } satisfies Request)
+    Atomics.wait(this.flag, 0, 0)
+    const received = receiveMessageOnPort(this.channel.port)
+    const reply = received?.message as Reply | undefined
+    if (reply === undefined || reply.id !== id) throw new Error(`remote env: no reply to ${method}`)
+    if (!reply.ok) throw reviveError(reply.error as TransferableError)
+    return reply
+  }
+
+  close (): void {
+    this.channel.port.close()
+  }
+
+  private fileCall (method: string, args: unknown[]): FileValue {
+    return this.call(0, method, args).file as FileValue
+  }
+
+  createWritable (path: string): WritableFile {
+    return new RemoteWritableFile(this, this.fileCall('createWritable', [path]))
+  }
+
+  createWritableAsync (path: string): Promise<WritableFile> {
+    return attempt(() => this.createWritable(path))
+  }
+
+  openAppendable (path: string): WritableFile {
+    return new RemoteWritableFile(this, this.fileCall('openAppendable', [path]))
+  }
+
+  openRandomAccess (path: string): RandomAccessFile {
+    return new RemoteRandomAccessFile(this, this.fileCall('openRandomAccess', [path]))
+  }
+
+  readFile (path: string): Buffer {
+    return toBuffer(this.call(0, 'readFile', [path]).value as Uint8Array)
+  }
+
+  readFileAsync (path: string): Promise<Buffer> {
+    return attempt(() => this.readFile(path))
+  }
+
+  exists (path: string): boolean {
+    return this.call(0, 'exists', [path]).value as boolean
+  }
+
+  fileSize (path: string): number {
+    return this.call(0, 'fileSize', [path]).value as number
+  }
+
+  list (directory: string): string[] {
+    return this.call(0, 'list', [directory]).value as string[]
+  }
+
+  listAsync (directory: string): Promise<string[]> {
+    return attempt(() => this.list(directory))
+  }
+
+  makeDirectory (directory: string): void {
+    this.call(0, 'makeDirectory', [directory])
+  }
+
+  removeDirectory (directory: string): void {
+    this.call(0, 'removeDirectory', [directory])
+  }
+
+  rename (from: string, to: string): void {
+    this.call(0, 'rename', [from, to])
+  }
+
+  remove (path: string): void {
+    this.call(0, 'remove', [path])
+  }
+
+  removeAsync (path: string): Promise<void> {
+    return attempt(() => this.remove(path))
+  }
+
+  link (from: string, to: string): void {
+    this.call(0, 'link', [from, to])
+  }
+
+  syncDirectory (directory: string): void {
+    this.call(0, 'syncDirectory', [directory])
+  }
+
+  syncDirectoryAsync (directory: string): Promise<void> {
+    return attempt(() => this.syncDirectory(directory))
+  }
+
+  lock (location: string): FileLock {
+    throw levelError('LEVEL_NOT_SUPPORTED', `Cannot lock ${location} from a worker thread`)
+  }
+}
+
+class RemoteWritableFile implements WritableFile {
+  readonly path: string
+  size: number
+  private readonly handle: number
+
+  constructor (private readonly env: RemoteEnv, file: FileValue) {
+    this.path = file.path
+    this.size = file.size
+    this.handle = file.handle
+  }
+
+  private run (method: string, args: unknown[]): void {
+    const reply = this.env.call(this.handle, method, args)
+    const size = (reply.value as { size?: number } | undefined)?.size
+    if (typeof size === 'number') this.size = size
+  }
+
+  append (data: Uint8Array): void {
+    this.run('append', [data])
+  }
+
+  appendAsync (data: Uint8Array): Promise<void> {
+    return attempt(() => this.append(data))
+  }
+
+  sync (): void {
+    this.run('sync', [])
+  }
+
+  syncAsync (): Promise<void> {
+    return attempt(() => this.sync())
+  }
+
+  truncate (length: number): void {
+    this.run('truncate', [length])
+  }
+
+  close (): void {
+    this.env.call(this.handle, 'close', [])
+  }
+
+  closeAsync (): Promise<void> {
+    return attempt(() => this.close())
+  }
+}
+
+class RemoteRandomAccessFile implements RandomAccessFile {
+  readonly path: string
+  readonly size: number
+  private readonly handle: number
+
+  constructor (private readonly env: RemoteEnv, file: FileValue) {
+    this.path = file.path
+    this.size = file.size
+    this.handle = file.handle
+  }
+
+  read (offset: number, length: number): Buffer {
+    return toBuffer(this.env.call(this.handle, 'read', [offset, length]).value as Uint8Array)
+  }
+
+  close (): void {
+    this.env.call(this.handle, 'close', [])
+  }
+}
+
+function toBuffer (bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function attempt<T> (run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run())
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
