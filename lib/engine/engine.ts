@@ -16,8 +16,6 @@
 import type { InternalIterator } from '../base/internal-iterator'
 import { BlockCache } from '../cache/lru-cache'
 import { TableCache } from '../cache/table-cache'
-import { flushJob } from '../compaction/jobs'
-import { runInBackground } from '../compaction/worker-pool'
 import type { Env, FileLock } from '../env/env'
 import { InfoLog } from '../env/info-log'
 import { currentFileName } from '../format/filename'
@@ -26,21 +24,19 @@ import { DbIterator, type KeyRange } from '../iterator/db-iterator'
 import { LevelIterator } from '../iterator/level-iterator'
 import { mergeIterators } from '../iterator/merging-iterator'
 import type { Block } from '../sstable/block'
-import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER, NUM_LEVELS } from '../version/constants'
+import { NUM_LEVELS } from '../version/constants'
 import type { FileMeta } from '../version/file-meta'
-import { emptyEdit, type VersionEdit } from '../version/version-edit'
 import { VersionSet } from '../version/version-set'
-import { applyBatch } from '../wal/write-batch'
 import { BackgroundWork } from './background'
 import { BackgroundErrors } from './background-errors'
 import { MemTables } from './memtables'
 import { FileSweeper } from './obsolete-files'
 import type { EngineOptions } from './options'
 import { approximateSize, LevelStats, property } from './properties'
-import { checkVersion, logsToReplay, replayLog } from './recovery'
+import { replayLogs } from './recovery'
 import { SnapshotList } from './snapshot-list'
 import { WalManager } from './wal-manager'
-import { WriteQueue, type WriteTarget } from './write-queue'
+import { WritePath } from './write-path'
 
 export interface ReadOptions {
   /** Read as of this sequence (an explicit snapshot); default: the latest. */
@@ -57,8 +53,8 @@ export interface IteratorOptions extends KeyRange {
 /** Where the engine reports what happens in the background (the adapter re-emits it). */
 export type EngineEvents = (event: string, payload: object) => void
 
-export class Engine implements WriteTarget {
-  readonly writes: WriteQueue
+export class Engine {
+  private readonly writes: WritePath
   readonly snapshots = new SnapshotList()
   private readonly env: Env
   private readonly memtables: MemTables
@@ -82,7 +78,6 @@ export class Engine implements WriteTarget {
   ) {
     this.env = options.env
     this.memtables = new MemTables(options.writeBufferSize)
-    this.writes = new WriteQueue(this)
     this.blockCache = new BlockCache(options.cacheSize)
     // As LevelDB, keep ten descriptors of maxOpenFiles for the WAL, MANIFEST and others.
     this.tableCache = new TableCache(this.env, location, options.maxOpenFiles - 10, this.blockCache)
@@ -115,6 +110,7 @@ export class Engine implements WriteTarget {
       sweeper: this.sweeper,
       stats: this.stats
     })
+    this.writes = new WritePath(this.memtables, versions, this.background, this.errors, () => this.currentWal)
   }
 
   static async open (location: string, options: EngineOptions, events: EngineEvents = () => {}): Promise<Engine> {
@@ -158,33 +154,7 @@ export class Engine implements WriteTarget {
   /** Replays the WALs into tables, starts a new WAL and MANIFEST (as LevelDB does). */
   private async recover (): Promise<void> {
     const { versions, env, location, infoLog } = this
-    const names = env.list(location)
-    checkVersion(names, location, versions)
-    const edit = emptyEdit()
-    let applied = 0
-    let damaged = false
-    for (const number of logsToReplay(names, versions)) {
-      if (damaged) {
-        infoLog.write(`Skipping log #${number}: an earlier log was damaged, and replaying later records would leave a hole`)
-        continue
-      }
-      const result = await replayLog(env, location, number, infoLog, {
-        stopAtDamage: true,
-        appliedSequence: applied,
-        apply: async (batch, first, count) => {
-          applyBatch(this.memtables.mem, batch, first)
-          const last = first + count - 1
-          if (last > versions.lastSequence) versions.lastSequence = last
-          if (this.memtables.full) await this.flushDuringRecovery(edit)
-        }
-      })
-      applied = result.appliedSequence
-      damaged = result.damaged
-    }
-    // The replayed data goes to a table and the old logs are dropped: a damaged log then
-    // cannot be replayed beyond its damage by a later open (a hole).
-    if (!this.memtables.mem.empty) await this.flushDuringRecovery(edit)
-
+    const edit = await replayLogs({ env, location, options: this.options, versions, infoLog, memtables: this.memtables, pending: this.pending })
     const walNumber = versions.newFileNumber()
     this.wal = WalManager.create(env, location, walNumber, () => versions.newFileNumber(), (err) => this.errors.set(err, 'wal'))
     edit.logNumber = walNumber
@@ -194,19 +164,6 @@ export class Engine implements WriteTarget {
     await infoLog.flush()
     this.sweeper.request()
     this.background.maybeScheduleCompaction()
-  }
-
-  /** Writes the recovered memtable as a level-0 table, on the flush worker. */
-  private async flushDuringRecovery (edit: VersionEdit): Promise<void> {
-    const number = this.versions.newFileNumber()
-    this.pending.add(number)
-    const result = await runInBackground(flushJob(this.location, this.options, number, this.memtables.mem), 'flush', this.env)
-    const meta = result.outputs[0]
-    if (meta !== undefined) {
-      edit.newFiles.push({ level: 0, file: meta })
-      this.infoLog.write(`Level-0 table #${number}: ${meta.size} bytes (recovered)`)
-    }
-    this.memtables.replaceMutable()
   }
 
   /** Background-error recovery: redoes what failed; throws if it still cannot. */
@@ -221,127 +178,26 @@ export class Engine implements WriteTarget {
     }
   }
 
-  // --- write path ---
+  // --- write path (write-path.ts) ---
 
   put (key: string | Uint8Array, value: string | Uint8Array, sync: boolean): Promise<void> {
-    const group = this.writes.current()
-    group.builder.put(key, value)
-    return this.writes.commit(group, sync)
+    return this.writes.put(key, value, sync)
   }
 
   del (key: string | Uint8Array, sync: boolean): Promise<void> {
-    const group = this.writes.current()
-    group.builder.del(key)
-    return this.writes.commit(group, sync)
+    return this.writes.del(key, sync)
   }
 
-  /** Applies the ops atomically: they share one WAL record with the rest of their group. */
   batch (operations: ReadonlyArray<{ type: 'put' | 'del', key: string | Uint8Array, value?: string | Uint8Array }>, sync: boolean): Promise<void> {
-    // Check every op before encoding any, so a bad one cannot leave half a batch in the group.
-    for (const op of operations) {
-      if (!isBytes(op.key) || (op.type === 'put' && !isBytes(op.value))) {
-        return Promise.reject(new TypeError('Batch keys and values must be strings, Buffers or Uint8Arrays'))
-      }
-    }
-    const group = this.writes.current()
-    for (const op of operations) {
-      if (op.type === 'put') group.builder.put(op.key, op.value as string | Uint8Array)
-      else group.builder.del(op.key)
-    }
-    return this.writes.commit(group, sync)
+    return this.writes.batch(operations, sync)
   }
 
-  /** Writes an already encoded WriteBatch (a chained batch) atomically. */
   writeEncoded (encoded: Uint8Array, sync: boolean): Promise<void> {
-    const group = this.writes.current()
-    group.builder.appendBatch(encoded)
-    return this.writes.commit(group, sync)
-  }
-
-  // --- WriteTarget: driven by the WriteQueue ---
-
-  checkWritable (): void {
-    const error = this.errors.error
-    if (error !== undefined) throw error
-  }
-
-  makeRoom (allowDelay: boolean): Promise<void> | undefined {
-    const error = this.errors.error
-    if (error !== undefined) return Promise.reject(error)
-    const level0Files = this.versions.current.numFiles(0)
-    if (allowDelay && level0Files >= L0_SLOWDOWN_WRITES_TRIGGER) {
-      // Many level-0 files: give compaction a millisecond per write group rather than stall
-      // the writers outright later (LevelDB's slowdown, as a timer instead of a sleep).
-      return new Promise((resolve) => setTimeout(resolve, 1))
-    }
-    if (!this.memtables.full) return undefined
-    const background = this.background
-    if (this.memtables.imm !== undefined) {
-      // Back-pressure: the previous memtable is still being flushed.
-      return background.flushing ?? Promise.resolve()
-    }
-    if (level0Files >= L0_STOP_WRITES_TRIGGER) {
-      background.maybeScheduleCompaction()
-      return background.compacting ?? new Promise((resolve) => setTimeout(resolve, 1))
-    }
-    try {
-      background.switchMemTable()
-    } catch (err) {
-      this.errors.set(err as Error, 'wal')
-      return Promise.reject(err)
-    }
-    return undefined
-  }
-
-  appendToLog (batch: Buffer): Promise<void> | undefined {
-    let appending: Promise<void> | undefined
-    try {
-      appending = this.currentWal.append(batch)
-    } catch (err) {
-      this.errors.set(err as Error, 'wal')
-      throw err
-    }
-    return appending?.catch((err) => {
-      this.errors.set(err as Error, 'wal')
-      throw err
-    })
-  }
-
-  syncLog (): Promise<void> {
-    return this.currentWal.sync().catch((err) => {
-      this.errors.set(err as Error, 'wal')
-      throw err
-    })
-  }
-
-  apply (batch: Buffer, firstSequence: number, count: number): void {
-    applyBatch(this.memtables.mem, batch, firstSequence)
-    this.versions.lastSequence = firstSequence + count - 1
-  }
-
-  lastSequence (): number {
-    return this.versions.lastSequence
-  }
-
-  /** Flushes the memtable (if it holds anything) and waits until that is done. */
-  private async flushMemTable (): Promise<void> {
-    await this.writes.idle()
-    while (this.background.flushing !== undefined) await this.background.flushing
-    this.checkWritable()
-    if (!this.memtables.mem.empty) {
-      try {
-        this.background.switchMemTable()
-      } catch (err) {
-        this.errors.set(err as Error, 'wal')
-        throw err
-      }
-    }
-    while (this.background.flushing !== undefined) await this.background.flushing
-    this.checkWritable()
+    return this.writes.writeEncoded(encoded, sync)
   }
 
   compactRange (begin: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
-    return this.background.compactRange(begin, end, () => this.flushMemTable())
+    return this.background.compactRange(begin, end, () => this.writes.flushMemTable())
   }
 
   // --- read path ---
@@ -439,8 +295,8 @@ export class Engine implements WriteTarget {
     this.closed = true
     try {
       this.errors.stop()
-      this.writes.close()
-      await this.writes.idle()
+      this.writes.queue.close()
+      await this.writes.queue.idle()
       this.background.stop()
       await this.background.idle()
       this.sweeper.stop()
@@ -456,7 +312,4 @@ export class Engine implements WriteTarget {
   }
 }
 
-function isBytes (data: unknown): data is string | Uint8Array {
-  return typeof data === 'string' || data instanceof Uint8Array
-}
 

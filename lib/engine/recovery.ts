@@ -1,5 +1,5 @@
-// Recovery: replaying write-ahead logs into memtables. One replay serves open and repair;
-// they differ only in what happens at damage:
+// Recovery: replaying write-ahead logs into memtables. One replay (replayLog) serves open
+// and repair; they differ only in what happens at damage:
 //
 //   open    stops at the first damaged record and skips every later log: replaying past
 //           damage would leave a hole (later writes present, earlier ones lost). What it kept
@@ -12,14 +12,19 @@
 // LEVEL_CORRUPTION naming the file, so such a sequence is never written back.
 
 import { corruption, levelError } from '../base/errors'
+import { flushJob } from '../compaction/jobs'
+import { runInBackground } from '../compaction/worker-pool'
 import type { Env } from '../env/env'
 import type { InfoLog } from '../env/info-log'
 import { legacyTableFileName, logFileName, manifestFileName, parseFileName, tableFileName } from '../format/filename'
 import { TRAILER_SIZE, trailerSequence } from '../format/internal-key'
+import { emptyEdit, type VersionEdit } from '../version/version-edit'
 import type { VersionSet } from '../version/version-set'
 import { LogReader } from '../wal/log-reader'
-import { batchSequence, checkBatch } from '../wal/write-batch'
+import { applyBatch, batchSequence, checkBatch } from '../wal/write-batch'
 import * as path from 'path'
+import type { MemTables } from './memtables'
+import type { EngineOptions } from './options'
 
 /** The largest sequence this engine can hold exactly. LevelDB's limit is 2^56 - 1. */
 export const MAX_USABLE_SEQUENCE = Number.MAX_SAFE_INTEGER
@@ -134,4 +139,64 @@ export function checkVersion (names: readonly string[], location: string, versio
   if (missing.length > 0) {
     throw levelError('LEVEL_CORRUPTION', `Corruption: ${missing.length} missing files; e.g.: ${missing[0]}`)
   }
+}
+
+export interface RecoveryContext {
+  env: Env
+  location: string
+  options: EngineOptions
+  versions: VersionSet
+  infoLog: InfoLog
+  memtables: MemTables
+  /** Numbers of the tables written here stay in it until the edit is installed. */
+  pending: Set<number>
+}
+
+/**
+ * Open's recovery: checks the recovered version against the directory, replays the WALs
+ * into memtables and writes them as level-0 tables (on the flush worker). Returns the edit
+ * that installs those tables; the caller starts a new WAL and records the edit.
+ */
+export async function replayLogs (ctx: RecoveryContext): Promise<VersionEdit> {
+  const { env, location, versions, infoLog, memtables } = ctx
+  const names = env.list(location)
+  checkVersion(names, location, versions)
+  const edit = emptyEdit()
+  let applied = 0
+  let damaged = false
+  for (const number of logsToReplay(names, versions)) {
+    if (damaged) {
+      infoLog.write(`Skipping log #${number}: an earlier log was damaged, and replaying later records would leave a hole`)
+      continue
+    }
+    const result = await replayLog(env, location, number, infoLog, {
+      stopAtDamage: true,
+      appliedSequence: applied,
+      apply: async (batch, first, count) => {
+        applyBatch(memtables.mem, batch, first)
+        const last = first + count - 1
+        if (last > versions.lastSequence) versions.lastSequence = last
+        if (memtables.full) await flushRecovered(ctx, edit)
+      }
+    })
+    applied = result.appliedSequence
+    damaged = result.damaged
+  }
+  // The replayed data goes to a table and the old logs are dropped: a damaged log then
+  // cannot be replayed beyond its damage by a later open (a hole).
+  if (!memtables.mem.empty) await flushRecovered(ctx, edit)
+  return edit
+}
+
+/** Writes the recovered memtable as a level-0 table, on the flush worker. */
+async function flushRecovered (ctx: RecoveryContext, edit: VersionEdit): Promise<void> {
+  const number = ctx.versions.newFileNumber()
+  ctx.pending.add(number)
+  const result = await runInBackground(flushJob(ctx.location, ctx.options, number, ctx.memtables.mem), 'flush', ctx.env)
+  const meta = result.outputs[0]
+  if (meta !== undefined) {
+    edit.newFiles.push({ level: 0, file: meta })
+    ctx.infoLog.write(`Level-0 table #${number}: ${meta.size} bytes (recovered)`)
+  }
+  ctx.memtables.replaceMutable()
 }
