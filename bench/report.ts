@@ -41,7 +41,7 @@ export function describe (scenario: Scenario, o: Options): string {
       ` monitorEventLoopDelay resolution ${o.eventLoopResolution} ms`
   }
   return `workloads: n = ${int(o.n)} each; ${KEY_BYTES}-byte utf8 string keys ("%016d"), ${o.valueSize}-byte ${values}` +
-    ' (~50% compressible); every op awaited; seekrandom = iterator({ gte, limit: 1 }) + next() + close()'
+    ' (~50% compressible); every op awaited; seekrandom = iterator({ gte, limit: 10 }) + 10 next() + close()'
 }
 
 function mib (bytes: number, digits = 1): string {
