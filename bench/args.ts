@@ -1,5 +1,6 @@
 // Command-line options. Everything the children need travels to them inside this object.
 import os = require('os')
+import { IN_FLIGHT } from './inflight'
 import { ValueKind } from './keys'
 
 export interface Options {
@@ -7,6 +8,8 @@ export interface Options {
   /** Workload names to run; null runs the default workload set (unless a scenario flag is given). */
   only: string[] | null
   n: number
+  /** Operations outstanding at once in readconc, fillconc and the event-loop's concurrent phase. */
+  inFlight: number
   /** Runs of the workload set per engine, alternating engine order; the median is reported. */
   repeat: number
   valueSize: number
@@ -32,6 +35,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --engines a,b          engines to compare (default lsm-level,classic-level)
   --only w1,w2           workloads to run (default: all; see list below)
   --n N                  ops per workload (default 100000)
+  --in-flight D          operations outstanding at once in readconc and fillconc (default 64)
   --repeat R             run the workloads R times per engine, alternating engines, and
                          report the median ops/s with its spread (default 1)
   --value-size B         value bytes (default 100)
@@ -54,6 +58,7 @@ const defaults: Options = {
   engines: ['lsm-level', 'classic-level'],
   only: null,
   n: 100000,
+  inFlight: IN_FLIGHT,
   repeat: 1,
   valueSize: 100,
   values: 'string',
@@ -102,6 +107,7 @@ export function parseArgs (argv: string[]): Options {
       case '--engines': o.engines = [...new Set(list(value()))]; break
       case '--only': o.only = list(value()); break
       case '--n': o.n = positive(flag, value()); break
+      case '--in-flight': o.inFlight = positive(flag, value()); break
       case '--repeat': o.repeat = positive(flag, value()); break
       case '--value-size': o.valueSize = positive(flag, value()); break
       case '--values': {

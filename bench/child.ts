@@ -40,7 +40,8 @@ async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult
       }
 
       const stop = startTiming()
-      const outcome = await workload.run({ db, n: options.n, ...streamFor(options, name) })
+      const ops = workload.ops?.(options.n) ?? options.n
+      const outcome = await workload.run({ db, n: options.n, ops, depth: options.inFlight, ...streamFor(options, name) })
       const timing = stop(outcome.ops)
 
       const result: WorkloadResult = { name, ...timing, ...outcome }

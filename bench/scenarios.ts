@@ -21,7 +21,7 @@ export async function runMemory (engine: Engine, plan: Plan): Promise<MemoryResu
     const rssBeforeBytes = process.memoryUsage().rss
     const stop = startTiming()
     if (options.memoryBatch > 1) {
-      await fillBatches({ db, n: entries, rng: new Rng(0), values }, (i) => order[i], options.memoryBatch)
+      await fillBatches({ db, n: entries, values }, (i) => order[i], options.memoryBatch)
     } else {
       for (let i = 0; i < entries; i++) await db.put(formatKey(order[i]), values.next())
     }

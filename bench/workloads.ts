@@ -2,11 +2,17 @@
 // that per-op round trip (a thread-pool hop for classic-level) is what the comparison is about.
 // Every fill leaves exactly the keys 0..n-1, so reads can check what they find.
 import { BenchDb, Value } from './engines'
+import { inFlight } from './inflight'
 import { KEY_BYTES, Rng, ValueSource, formatKey, missingKey, permutation } from './keys'
 
 export interface WorkloadContext {
   db: BenchDb
+  /** Keys 0..n-1: what a fill leaves and what reads find. */
   n: number
+  /** Operations to time in per-op reads that are not db_bench's originals (see Workload.ops). */
+  ops: number
+  /** Operations outstanding at once in the concurrent workloads (--in-flight). */
+  depth: number
   rng: Rng
   values: ValueSource
 }
@@ -26,6 +32,8 @@ export interface Workload {
   fill: boolean
   /** Close and reopen the database (untimed) before running, so reads come from table files. */
   reopen?: boolean
+  /** ctx.ops for a database of n keys, when it is not n. */
+  ops?: (n: number) => number
   run (ctx: WorkloadContext): Promise<Outcome>
 }
 
@@ -49,7 +57,7 @@ async function readRandom (ctx: WorkloadContext): Promise<Outcome> {
 }
 
 /** Writes 0..n-1 in `order`, `size` per batch; also the untimed prefill for reads. */
-export async function fillBatches (ctx: WorkloadContext, order: (i: number) => number, size = BATCH_SIZE): Promise<Outcome> {
+export async function fillBatches (ctx: Pick<WorkloadContext, 'db' | 'n' | 'values'>, order: (i: number) => number, size = BATCH_SIZE): Promise<Outcome> {
   const { db, n, values } = ctx
   for (let start = 0; start < n; start += size) {
     const end = Math.min(n, start + size)
@@ -71,6 +79,17 @@ export const WORKLOADS: Workload[] = [
     name: 'fillbatch',
     fill: true,
     run: (ctx) => fillBatches(ctx, (i) => i)
+  },
+  {
+    // fillrandom with ctx.depth puts outstanding instead of one. Before fillrandom, so the reads
+    // below still run on fillrandom's database after overwrite, as they did before it existed.
+    name: 'fillconc',
+    fill: true,
+    run: async ({ db, n, depth, rng, values }) => {
+      const order = permutation(n, rng)
+      const completed = await inFlight(n, depth, (i) => db.put(formatKey(order[i]), values.next()))
+      return { ops: completed, userBytes: n * (KEY_BYTES + values.size) }
+    }
   },
   {
     // Each key once, in random order (a permutation, unlike db_bench's draws with repeats)
@@ -131,6 +150,17 @@ export const WORKLOADS: Workload[] = [
         expected += Math.min(SEEK_NEXTS, n - k)
       }
       return { ops: n, found, expected }
+    }
+  },
+  {
+    name: 'readconc',
+    fill: false,
+    run: async ({ db, n, ops, depth, rng }) => {
+      let found = 0
+      const completed = await inFlight(ops, depth, async () => {
+        if (await db.get(formatKey(rng.below(n))) !== undefined) found++
+      })
+      return { ops: completed, found, expected: ops }
     }
   },
   {
