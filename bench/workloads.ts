@@ -40,6 +40,10 @@ export interface Workload {
 export const BATCH_SIZE = 1000
 /** Entries read after each seek in seekrandom. */
 export const SEEK_NEXTS = 10
+/** Keys per db.getMany() call in getmany. */
+export const GET_MANY = 100
+/** Entries per iterator.nextv() call in readseqv. */
+export const NEXTV = 1000
 
 async function fillInOrder (ctx: WorkloadContext, order: (i: number) => number): Promise<Outcome> {
   const { db, n, values } = ctx
@@ -153,6 +157,17 @@ export const WORKLOADS: Workload[] = [
     }
   },
   {
+    name: 'readsync',
+    fill: false,
+    run: async ({ db, n, ops, rng }) => {
+      let found = 0
+      for (let i = 0; i < ops; i++) {
+        if (db.getSync(formatKey(rng.below(n))) !== undefined) found++
+      }
+      return { ops, found, expected: ops }
+    }
+  },
+  {
     name: 'readconc',
     fill: false,
     run: async ({ db, n, ops, depth, rng }) => {
@@ -161,6 +176,56 @@ export const WORKLOADS: Workload[] = [
         if (await db.get(formatKey(rng.below(n))) !== undefined) found++
       })
       return { ops: completed, found, expected: ops }
+    }
+  },
+  {
+    // db_bench's readhot: uniform over the first 1% of the keys, a range whose blocks stay cached
+    name: 'readhot',
+    fill: false,
+    run: async ({ db, n, ops, rng }) => {
+      const hot = Math.ceil(n / 100)
+      let found = 0
+      for (let i = 0; i < ops; i++) {
+        if (await db.get(formatKey(rng.below(hot))) !== undefined) found++
+      }
+      return { ops, found, expected: ops }
+    }
+  },
+  {
+    // ops counts keys, not calls, so ops/s compares with readrandom
+    name: 'getmany',
+    fill: false,
+    run: async ({ db, n, ops, rng }) => {
+      let found = 0
+      for (let start = 0; start < ops; start += GET_MANY) {
+        const keys: string[] = []
+        for (let i = start; i < Math.min(ops, start + GET_MANY); i++) keys.push(formatKey(rng.below(n)))
+        for (const value of await db.getMany(keys)) if (value !== undefined) found++
+      }
+      return { ops, found, expected: ops }
+    }
+  },
+  {
+    name: 'readseqv',
+    fill: false,
+    run: async ({ db, n }) => {
+      const it = db.iterator()
+      let count = 0
+      try {
+        for (let entries = await it.nextv(NEXTV); entries.length > 0; entries = await it.nextv(NEXTV)) count += entries.length
+      } finally {
+        await it.close()
+      }
+      return { ops: count, found: count, expected: n }
+    }
+  },
+  {
+    name: 'readreverse',
+    fill: false,
+    run: async ({ db, n }) => {
+      let count = 0
+      for await (const _entry of db.iterator({ reverse: true })) count++
+      return { ops: count, found: count, expected: n }
     }
   },
   {
