@@ -3,6 +3,7 @@
 // Every fill leaves exactly the keys 0..n-1, so reads can check what they find.
 import { BenchDb, Value } from './engines'
 import { inFlight } from './inflight'
+import { openclose } from './openclose'
 import { KEY_BYTES, Rng, ValueSource, formatKey, missingKey, permutation } from './keys'
 
 export interface WorkloadContext {
@@ -26,8 +27,9 @@ export interface Outcome {
   expected?: number
 }
 
-export interface Workload {
+export interface SharedWorkload {
   name: string
+  standalone?: false
   /** Fills start from an empty database; the others need the n keys present. */
   fill: boolean
   /** Close and reopen the database (untimed) before running, so reads come from table files. */
@@ -36,6 +38,26 @@ export interface Workload {
   ops?: (n: number) => number
   run (ctx: WorkloadContext): Promise<Outcome>
 }
+
+/** What a workload with a database of its own gets instead of the shared one. */
+export interface StandaloneContext {
+  /** A new, unopened instance of the engine with the run's constructor options. */
+  newDb (location: string): BenchDb
+  /** A directory for its database (not yet created); the child removes it afterwards. */
+  location: string
+  rng: Rng
+  values: ValueSource
+}
+
+/** Makes its own database (setup, untimed) and leaves the shared one and its keys alone. */
+export interface StandaloneWorkload {
+  name: string
+  standalone: true
+  setup (ctx: StandaloneContext): Promise<void>
+  run (ctx: StandaloneContext): Promise<Outcome>
+}
+
+export type Workload = SharedWorkload | StandaloneWorkload
 
 export const BATCH_SIZE = 1000
 /** Entries read after each seek in seekrandom. */
@@ -233,5 +255,6 @@ export const WORKLOADS: Workload[] = [
     fill: false,
     reopen: true,
     run: readRandom
-  }
+  },
+  openclose
 ]
