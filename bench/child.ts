@@ -48,6 +48,7 @@ async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult
       if (workload === undefined) throw new Error(`unknown workload "${name}"`)
       if (workload.standalone === true) {
         const result = await runStandalone(engine, plan, workload)
+        result.peakRssBytes = peakRss()
         results.push(result)
         progress(result)
         continue
@@ -79,6 +80,7 @@ async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult
         result.diskBytes = dirSize(session.location)
         if (timing.io !== null) result.writeAmp = timing.io.wchar / outcome.userBytes
       }
+      result.peakRssBytes = peakRss()
       results.push(result)
       progress(result)
       filled = true

@@ -13,6 +13,7 @@ export const OPEN_ROUNDS = 1000
 
 export const openclose: StandaloneWorkload = {
   name: 'openclose',
+  about: `new instance, open(), one get, close() on a database of its own with ${OPEN_KEYS.toLocaleString('en-US')} keys in the WAL; ops = rounds`,
   standalone: true,
   setup: async ({ newDb, location, values }) => {
     const db = newDb(location)
@@ -30,6 +31,6 @@ export const openclose: StandaloneWorkload = {
       if (await db.get(formatKey(rng.below(OPEN_KEYS))) !== undefined) found++
       await db.close()
     }
-    return { ops: OPEN_ROUNDS, found, expected: OPEN_ROUNDS }
+    return { ops: OPEN_ROUNDS, found, expected: OPEN_ROUNDS, unit: 'round' }
   }
 }

@@ -17,9 +17,13 @@ export interface WorkloadResult extends Timing {
   found?: number
   expected?: number
   userBytes?: number
+  /** What one op is, where not one key or entry (openclose: "round"). */
+  unit?: string
   /** Writes: directory size and wchar / userBytes right when the last write returned. */
   diskBytes?: number
   writeAmp?: number
+  /** The child's peak RSS so far, right after this workload: which workload raised it. */
+  peakRssBytes?: number
   /** The keys were loaded by an untimed batch fill first (no fill workload ran before). */
   prefilled?: boolean
   /** Untimed close + open before the section. */

@@ -25,10 +25,14 @@ export interface Outcome {
   /** Reads that found their key, and how many should have. */
   found?: number
   expected?: number
+  /** What one op is, where not one key or entry (openclose: "round"). */
+  unit?: string
 }
 
 export interface SharedWorkload {
   name: string
+  /** One line for the report's legend and --help. */
+  about: string
   standalone?: false
   /** Fills start from an empty database; the others need the n keys present. */
   fill: boolean
@@ -52,6 +56,7 @@ export interface StandaloneContext {
 /** Makes its own database (setup, untimed) and leaves the shared one and its keys alone. */
 export interface StandaloneWorkload {
   name: string
+  about: string
   standalone: true
   setup (ctx: StandaloneContext): Promise<void>
   run (ctx: StandaloneContext): Promise<Outcome>
@@ -97,12 +102,14 @@ export async function fillBatches (ctx: Pick<WorkloadContext, 'db' | 'n' | 'valu
 export const WORKLOADS: Workload[] = [
   {
     name: 'fillseq',
+    about: 'keys 0..n-1 in order, one awaited put each',
     fill: true,
     run: (ctx) => fillInOrder(ctx, (i) => i)
   },
   {
     // db_bench's fillbatch: sequential keys, 1000 per write
     name: 'fillbatch',
+    about: `keys 0..n-1 in order, batches of ${BATCH_SIZE}`,
     fill: true,
     run: (ctx) => fillBatches(ctx, (i) => i)
   },
@@ -110,6 +117,7 @@ export const WORKLOADS: Workload[] = [
     // fillrandom with ctx.depth puts outstanding instead of one. Before fillrandom, so the reads
     // below still run on fillrandom's database after overwrite, as they did before it existed.
     name: 'fillconc',
+    about: 'keys 0..n-1 in random order, --in-flight puts outstanding',
     fill: true,
     run: async ({ db, n, depth, rng, values }) => {
       const order = permutation(n, rng)
@@ -120,6 +128,7 @@ export const WORKLOADS: Workload[] = [
   {
     // Each key once, in random order (a permutation, unlike db_bench's draws with repeats)
     name: 'fillrandom',
+    about: 'keys 0..n-1 in random order, one awaited put each',
     fill: true,
     run: (ctx) => {
       const order = permutation(ctx.n, ctx.rng)
@@ -128,16 +137,19 @@ export const WORKLOADS: Workload[] = [
   },
   {
     name: 'overwrite',
+    about: 'n awaited puts of random present keys',
     fill: false,
     run: (ctx) => fillInOrder(ctx, () => ctx.rng.below(ctx.n))
   },
   {
     name: 'readrandom',
+    about: 'awaited get of a random present key',
     fill: false,
     run: readRandom
   },
   {
     name: 'readmissing',
+    about: 'awaited get of a random absent key ("%016d.")',
     fill: false,
     run: async ({ db, n, rng }) => {
       let found = 0
@@ -149,6 +161,7 @@ export const WORKLOADS: Workload[] = [
   },
   {
     name: 'readseq',
+    about: 'for await over the whole database; ops = entries',
     fill: false,
     run: async ({ db, n }) => {
       let count = 0
@@ -160,11 +173,12 @@ export const WORKLOADS: Workload[] = [
     // The issue's seekrandom: a new iterator per op, positioned at a random key, SEEK_NEXTS entries
     // read (db_bench reads one; RocksDB's --seek_nexts reads more). Every entry is checked.
     name: 'seekrandom',
+    about: `new iterator({ gte: random key, limit: ${SEEK_NEXTS} }), ${SEEK_NEXTS} awaited next(), close(); ops = seeks`,
     fill: false,
-    run: async ({ db, n, rng }) => {
+    run: async ({ db, n, ops, rng }) => {
       let found = 0
       let expected = 0
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < ops; i++) {
         const k = rng.below(n)
         const it = db.iterator({ gte: formatKey(k), limit: SEEK_NEXTS })
         for (let j = 0; j < SEEK_NEXTS; j++) {
@@ -175,11 +189,12 @@ export const WORKLOADS: Workload[] = [
         await it.close()
         expected += Math.min(SEEK_NEXTS, n - k)
       }
-      return { ops: n, found, expected }
+      return { ops, found, expected }
     }
   },
   {
     name: 'readsync',
+    about: 'getSync() of a random present key',
     fill: false,
     run: async ({ db, n, ops, rng }) => {
       let found = 0
@@ -191,6 +206,7 @@ export const WORKLOADS: Workload[] = [
   },
   {
     name: 'readconc',
+    about: 'get of a random present key, --in-flight outstanding',
     fill: false,
     run: async ({ db, n, ops, depth, rng }) => {
       let found = 0
@@ -203,6 +219,7 @@ export const WORKLOADS: Workload[] = [
   {
     // db_bench's readhot: uniform over the first 1% of the keys, a range whose blocks stay cached
     name: 'readhot',
+    about: 'awaited get of a random key in 0..n/100-1 (db_bench\'s readhot)',
     fill: false,
     run: async ({ db, n, ops, rng }) => {
       const hot = Math.ceil(n / 100)
@@ -216,6 +233,7 @@ export const WORKLOADS: Workload[] = [
   {
     // ops counts keys, not calls, so ops/s compares with readrandom
     name: 'getmany',
+    about: `getMany() of ${GET_MANY} random present keys per call; ops = keys`,
     fill: false,
     run: async ({ db, n, ops, rng }) => {
       let found = 0
@@ -229,6 +247,7 @@ export const WORKLOADS: Workload[] = [
   },
   {
     name: 'readseqv',
+    about: `iterator().nextv(${NEXTV}) to the end; ops = entries`,
     fill: false,
     run: async ({ db, n }) => {
       const it = db.iterator()
@@ -243,6 +262,7 @@ export const WORKLOADS: Workload[] = [
   },
   {
     name: 'readreverse',
+    about: 'for await over iterator({ reverse: true }); ops = entries',
     fill: false,
     run: async ({ db, n }) => {
       let count = 0
@@ -252,6 +272,7 @@ export const WORKLOADS: Workload[] = [
   },
   {
     name: 'readrandom-reopen',
+    about: 'readrandom after an untimed close and open',
     fill: false,
     reopen: true,
     run: readRandom
