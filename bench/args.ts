@@ -27,6 +27,10 @@ export interface Options {
   memoryBatch: number
   eventLoop: boolean
   eventLoopN: number
+  /** Puts of the event-loop phase with --in-flight outstanding. */
+  eventLoopConcN: number
+  /** Entries of the event-loop phase that scans with for await. */
+  eventLoopScanN: number
   eventLoopResolution: number
 }
 
@@ -48,8 +52,11 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --memory               load --memory-bytes (1 GiB) of --memory-value-size (100 KiB) values,
                          --memory-batch per write (1 = awaited puts); report peak RSS, disk size
-  --event-loop           sustained fillrandom of --event-loop-n (2000000) awaited puts with
-                         monitorEventLoopDelay (--event-loop-resolution ms, default 1)
+  --event-loop           event-loop delay (monitorEventLoopDelay, --event-loop-resolution ms,
+                         default 1) in three phases, each on a fresh database, keys in random
+                         order: --event-loop-n (2000000) awaited puts; --event-loop-conc-n
+                         (300000) puts with --in-flight outstanding; a for await scan of
+                         --event-loop-scan-n (300000) entries, loaded untimed in batches first
 
   A scenario flag replaces the default workloads; add --only to run workloads as well.
 `
@@ -73,6 +80,8 @@ const defaults: Options = {
   memoryBatch: 1,
   eventLoop: false,
   eventLoopN: 2000000,
+  eventLoopConcN: 300000,
+  eventLoopScanN: 300000,
   eventLoopResolution: 1
 }
 
@@ -127,6 +136,8 @@ export function parseArgs (argv: string[]): Options {
       case '--memory-batch': o.memoryBatch = positive(flag, value()); break
       case '--event-loop': o.eventLoop = true; break
       case '--event-loop-n': o.eventLoopN = positive(flag, value()); break
+      case '--event-loop-conc-n': o.eventLoopConcN = positive(flag, value()); break
+      case '--event-loop-scan-n': o.eventLoopScanN = positive(flag, value()); break
       case '--event-loop-resolution': o.eventLoopResolution = positive(flag, value()); break
       default: throw new Error(`unknown option "${flag}"`)
     }

@@ -2,7 +2,7 @@
 import os = require('os')
 import { Options } from './args'
 import { KEY_BYTES } from './keys'
-import { EngineRun, Scenario, WorkloadResult } from './results'
+import { EngineRun, EventLoopResult, Scenario, WorkloadResult } from './results'
 import { WORKLOADS } from './workloads'
 
 export interface Machine {
@@ -38,7 +38,9 @@ export function describe (scenario: Scenario, o: Options): string {
       ` ${o.memoryBatch === 1 ? 'awaited puts' : `batches of ${o.memoryBatch}`}, default engine options`
   }
   if (scenario === 'event-loop') {
-    return `event-loop: ${int(o.eventLoopN)} awaited puts of ${o.valueSize}-byte ${values} in random key order,` +
+    return `event-loop: ${o.valueSize}-byte ${values}, keys in random order, each phase on a fresh database:` +
+      ` ${int(o.eventLoopN)} awaited puts; ${int(o.eventLoopConcN)} puts with ${o.inFlight} in flight;` +
+      ` a for await scan of ${int(o.eventLoopScanN)} entries (loaded untimed in batches first);` +
       ` monitorEventLoopDelay resolution ${o.eventLoopResolution} ms`
   }
   return `workloads: n = ${int(o.n)} keys; ${KEY_BYTES}-byte utf8 string keys ("%016d"), ${o.valueSize}-byte ${values}` +
@@ -176,26 +178,37 @@ export function formatMemory (runs: EngineRun[]): string {
   return table(headers, rows, 2) + '\n(RSS and disk in MiB; disk "after close" includes compactions that close waited for)'
 }
 
+const PHASES: Record<EventLoopResult['phase'], string> = { awaited: 'awaited puts', 'in-flight': 'puts in flight', scan: 'for await scan' }
+
+/** Rows by phase, one per engine, so the engines' delays for the same work sit together. */
 export function formatEventLoop (runs: EngineRun[]): string {
-  const rows = runs.filter((r) => r.eventLoop !== undefined).map((r) => {
-    const e = r.eventLoop!
-    return [
-      label(r),
-      int(e.timing.ops),
-      int(e.timing.opsPerSec),
-      fixed(e.timing.wallMs / 1000, 1),
-      fixed(e.p50Ms),
-      fixed(e.p99Ms),
-      fixed(e.maxMs),
-      fixed(e.meanMs),
-      int(e.samples),
-      mib(e.diskBytes),
-      fixed(e.writeAmp)
-    ]
-  })
-  const headers = ['engine', 'puts', 'ops/s', 'secs', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'samples', 'disk MiB', 'w-amp']
-  const resolution = runs.find((r) => r.eventLoop !== undefined)?.eventLoop?.resolutionMs ?? 0
-  return table(headers, rows, 1) +
+  const rows: string[][] = []
+  for (const phase of Object.keys(PHASES) as Array<EventLoopResult['phase']>) {
+    let first = true
+    for (const r of runs) {
+      const e = r.eventLoop?.find((x) => x.phase === phase)
+      if (e === undefined) continue
+      rows.push([
+        first ? PHASES[phase] : '',
+        label(r),
+        `${int(e.timing.ops)} ${e.unit}`,
+        int(e.timing.opsPerSec),
+        fixed(e.timing.wallMs / 1000, 1),
+        fixed(e.p50Ms),
+        fixed(e.p99Ms),
+        fixed(e.maxMs),
+        fixed(e.meanMs),
+        int(e.samples),
+        e.diskBytes === undefined ? '' : mib(e.diskBytes),
+        fixed(e.writeAmp),
+        e.expected !== undefined && e.found !== e.expected ? `FOUND ${e.found} OF ${e.expected}` : ''
+      ])
+      first = false
+    }
+  }
+  const headers = ['phase', 'engine', 'ops', 'ops/s', 'secs', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'samples', 'disk MiB', 'w-amp', 'notes']
+  const resolution = runs.find((r) => r.eventLoop !== undefined)?.eventLoop?.[0]?.resolutionMs ?? 0
+  return table(headers, rows, 2, true) +
     `\n(delay = time between ticks of a ${resolution} ms timer, so an idle loop reads about ${resolution} ms;` +
     ' few samples over a long run mean the loop was starved)'
 }

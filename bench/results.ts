@@ -45,7 +45,11 @@ export interface MemoryResult {
   writeAmp: number | null
 }
 
+/** One phase of --event-loop. */
 export interface EventLoopResult {
+  phase: 'awaited' | 'in-flight' | 'scan'
+  /** What timing.ops counts. */
+  unit: 'puts' | 'entries'
   timing: Timing
   resolutionMs: number
   samples: number
@@ -53,8 +57,12 @@ export interface EventLoopResult {
   p99Ms: number
   maxMs: number
   meanMs: number
-  diskBytes: number
-  writeAmp: number | null
+  /** Write phases: directory size and wchar / key+value bytes when the last put returned. */
+  diskBytes?: number
+  writeAmp?: number | null
+  /** The scan: entries seen, and how many were loaded. */
+  found?: number
+  expected?: number
 }
 
 export interface EngineRun {
@@ -65,7 +73,7 @@ export interface EngineRun {
   peakRssBytes: number
   workloads?: WorkloadResult[]
   memory?: MemoryResult
-  eventLoop?: EventLoopResult
+  eventLoop?: EventLoopResult[]
   error?: string
 }
 
