@@ -44,7 +44,7 @@ export function describe (scenario: Scenario, o: Options): string {
       ` monitorEventLoopDelay resolution ${o.eventLoopResolution} ms`
   }
   return `workloads: n = ${int(o.n)} keys; ${KEY_BYTES}-byte utf8 string keys ("%016d"), ${o.valueSize}-byte ${values}` +
-    ` (~50% compressible); one op awaited at a time except readconc and fillconc (${o.inFlight} in flight)`
+    ` (~50% compressible); one op at a time (awaited; readsync synchronous), except readconc and fillconc (${o.inFlight} in flight)`
 }
 
 function mib (bytes: number, digits = 1): string {
