@@ -1,10 +1,11 @@
 // The db_bench-like workloads. Every single operation is awaited before the next one starts:
 // that per-op round trip (a thread-pool hop for classic-level) is what the comparison is about.
+// The exceptions say so: readconc and fillconc keep many in flight, readsync has no promise.
 // Every fill leaves exactly the keys 0..n-1, so reads can check what they find.
 import { BenchDb, Value } from './engines'
 import { inFlight } from './inflight'
-import { openclose } from './openclose'
 import { KEY_BYTES, Rng, ValueSource, formatKey, missingKey, permutation } from './keys'
+import { openclose } from './openclose'
 
 export interface WorkloadContext {
   db: BenchDb
@@ -22,7 +23,7 @@ export interface Outcome {
   ops: number
   /** Key and value bytes handed to the engine (fills only). */
   userBytes?: number
-  /** Reads that found their key, and how many should have. */
+  /** Reads that found their key (seekrandom: entries as expected), and how many should have. */
   found?: number
   expected?: number
   /** What one op is, where not one key or entry (openclose: "round"). */
