@@ -1,5 +1,7 @@
 // Command-line options. Everything the children need travels to them inside this object.
 import os = require('os')
+import { IN_FLIGHT } from './inflight'
+import { OPEN_ROUNDS } from './openclose'
 import { ValueKind } from './keys'
 
 export interface Options {
@@ -7,6 +9,8 @@ export interface Options {
   /** Workload names to run; null runs the default workload set (unless a scenario flag is given). */
   only: string[] | null
   n: number
+  /** Operations outstanding at once in readconc, fillconc and the event-loop's concurrent phase. */
+  inFlight: number
   /** Runs of the workload set per engine, alternating engine order; the median is reported. */
   repeat: number
   valueSize: number
@@ -24,14 +28,23 @@ export interface Options {
   memoryBatch: number
   eventLoop: boolean
   eventLoopN: number
+  /** Puts of the event-loop phase with --in-flight outstanding. */
+  eventLoopConcN: number
+  /** Entries of the event-loop phase that scans with for await. */
+  eventLoopScanN: number
   eventLoopResolution: number
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
 
   --engines a,b          engines to compare (default lsm-level,classic-level)
-  --only w1,w2           workloads to run (default: all; see list below)
-  --n N                  ops per workload (default 100000)
+  --only w1,w2           workloads to run, in the order given (default: all, in the order
+  --workloads w1,w2      listed below); the two flags are the same option
+  --n N                  keys in the database and ops per workload (default 100000; the reads
+                         marked n/2 below do half); up to 4294967295. The harness holds 4 bytes
+                         per key (a Uint32Array key order), so --n 10000000 fits; it takes hours
+  --in-flight D          operations outstanding at once in readconc, fillconc and the
+                         event-loop's in-flight phase (default ${IN_FLIGHT})
   --repeat R             run the workloads R times per engine, alternating engines, and
                          report the median ops/s with its spread (default 1)
   --value-size B         value bytes (default 100)
@@ -44,16 +57,28 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --memory               load --memory-bytes (1 GiB) of --memory-value-size (100 KiB) values,
                          --memory-batch per write (1 = awaited puts); report peak RSS, disk size
-  --event-loop           sustained fillrandom of --event-loop-n (2000000) awaited puts with
-                         monitorEventLoopDelay (--event-loop-resolution ms, default 1)
+  --event-loop           event-loop delay (monitorEventLoopDelay, --event-loop-resolution ms,
+                         default 1) in three phases, each on a fresh database, keys in random
+                         order: --event-loop-n (2000000) awaited puts; --event-loop-conc-n
+                         (300000) puts with --in-flight outstanding; a for await scan of
+                         --event-loop-scan-n (300000) entries, loaded untimed in batches first
 
   A scenario flag replaces the default workloads; add --only to run workloads as well.
+
+  Each engine runs in a child process of its own. Fills start from an empty database and leave
+  keys 0..n-1; the workloads after a fill use what it left (overwrite included), or an untimed
+  batch prefill of n keys if no fill ran before them. openclose makes a database of its own
+  and runs ${OPEN_ROUNDS} rounds whatever --n is. The table has one row per workload: ops/s and
+  CPU µs/op (every thread of the child) of each engine, the lsm-level/classic-level ops/s ratio,
+  disk MiB and write amplification after fills, the child's peak RSS so far; "a / b" cells
+  follow the engine order.
 `
 
 const defaults: Options = {
   engines: ['lsm-level', 'classic-level'],
   only: null,
   n: 100000,
+  inFlight: IN_FLIGHT,
   repeat: 1,
   valueSize: 100,
   values: 'string',
@@ -68,6 +93,8 @@ const defaults: Options = {
   memoryBatch: 1,
   eventLoop: false,
   eventLoopN: 2000000,
+  eventLoopConcN: 300000,
+  eventLoopScanN: 300000,
   eventLoopResolution: 1
 }
 
@@ -100,8 +127,10 @@ export function parseArgs (argv: string[]): Options {
     }
     switch (flag) {
       case '--engines': o.engines = [...new Set(list(value()))]; break
-      case '--only': o.only = list(value()); break
+      case '--only':
+      case '--workloads': o.only = list(value()); break
       case '--n': o.n = positive(flag, value()); break
+      case '--in-flight': o.inFlight = positive(flag, value()); break
       case '--repeat': o.repeat = positive(flag, value()); break
       case '--value-size': o.valueSize = positive(flag, value()); break
       case '--values': {
@@ -121,10 +150,16 @@ export function parseArgs (argv: string[]): Options {
       case '--memory-batch': o.memoryBatch = positive(flag, value()); break
       case '--event-loop': o.eventLoop = true; break
       case '--event-loop-n': o.eventLoopN = positive(flag, value()); break
+      case '--event-loop-conc-n': o.eventLoopConcN = positive(flag, value()); break
+      case '--event-loop-scan-n': o.eventLoopScanN = positive(flag, value()); break
       case '--event-loop-resolution': o.eventLoopResolution = positive(flag, value()); break
       default: throw new Error(`unknown option "${flag}"`)
     }
   }
   if (o.engines.length === 0) throw new Error('--engines is empty')
+  // Key orders are Uint32Arrays: 4 bytes per key, where an array of numbers would take 8 or more
+  for (const [flag, n] of [['--n', o.n], ['--event-loop-n', o.eventLoopN], ['--event-loop-conc-n', o.eventLoopConcN], ['--event-loop-scan-n', o.eventLoopScanN]] as const) {
+    if (n > 0xffffffff) throw new Error(`${flag} is at most 4294967295`)
+  }
   return o
 }

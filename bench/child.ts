@@ -1,5 +1,7 @@
 // The child role: runs one engine through one scenario in a process of its own (so heaps, GC
 // and peak RSS are per engine) and sends an EngineRun back to the parent.
+import fs = require('fs')
+import path = require('path')
 import { Options } from './args'
 import { Engine, loadEngine } from './engines'
 import { Rng, ValueSource, permutation, streamSeed } from './keys'
@@ -7,11 +9,31 @@ import { dirSize, peakRss, startTiming } from './measure'
 import { EngineRun, Plan, WorkloadResult } from './results'
 import { runEventLoop, runMemory } from './scenarios'
 import { DbSession, engineOptions } from './session'
-import { WORKLOADS, fillBatches } from './workloads'
+import { StandaloneWorkload, WORKLOADS, fillBatches } from './workloads'
 
 function streamFor (options: Options, name: string): { rng: Rng, values: ValueSource } {
   const rng = new Rng(streamSeed(options.seed, name))
   return { rng, values: new ValueSource(options.valueSize, options.values, new Rng(streamSeed(options.seed, name + '/values'))) }
+}
+
+/** A workload with a database of its own, next to the shared one, which stays as it is. */
+async function runStandalone (engine: Engine, plan: Plan, workload: StandaloneWorkload): Promise<WorkloadResult> {
+  const { options } = plan
+  const dbOptions = engineOptions(options)
+  const location = path.join(plan.root, `${engine.name}-${process.pid}-${workload.name}`)
+  const ctx = { newDb: (at: string) => new engine.Db(at, dbOptions), location, ...streamFor(options, workload.name) }
+  try {
+    await workload.setup(ctx)
+    const stop = startTiming()
+    const outcome = await workload.run(ctx)
+    return { name: workload.name, ...stop(outcome.ops), ...outcome }
+  } finally {
+    fs.rmSync(location, { recursive: true, force: true })
+  }
+}
+
+function progress (result: WorkloadResult): void {
+  process.stderr.write(`  ${result.name} ${Math.round(result.opsPerSec).toLocaleString('en-US')} ops/s\n`)
 }
 
 async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult[]> {
@@ -24,6 +46,13 @@ async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult
     for (const name of names) {
       const workload = WORKLOADS.find((w) => w.name === name)
       if (workload === undefined) throw new Error(`unknown workload "${name}"`)
+      if (workload.standalone === true) {
+        const result = await runStandalone(engine, plan, workload)
+        result.peakRssBytes = peakRss()
+        results.push(result)
+        progress(result)
+        continue
+      }
       let db = session.db
       let prefilled = false
       if (workload.fill || db === null) db = await session.fresh()
@@ -40,7 +69,8 @@ async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult
       }
 
       const stop = startTiming()
-      const outcome = await workload.run({ db, n: options.n, ...streamFor(options, name) })
+      const ops = workload.ops?.(options.n) ?? options.n
+      const outcome = await workload.run({ db, n: options.n, ops, depth: options.inFlight, ...streamFor(options, name) })
       const timing = stop(outcome.ops)
 
       const result: WorkloadResult = { name, ...timing, ...outcome }
@@ -50,8 +80,9 @@ async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult
         result.diskBytes = dirSize(session.location)
         if (timing.io !== null) result.writeAmp = timing.io.wchar / outcome.userBytes
       }
+      result.peakRssBytes = peakRss()
       results.push(result)
-      process.stderr.write(`  ${name} ${Math.round(timing.opsPerSec).toLocaleString('en-US')} ops/s\n`)
+      progress(result)
       filled = true
     }
   } finally {

@@ -16,6 +16,8 @@ export interface RangeOptions {
 
 export interface BenchIterator extends AsyncIterable<Entry> {
   next (): Promise<Entry | undefined>
+  /** Up to `size` entries; an empty array at the end. */
+  nextv (size: number): Promise<Entry[]>
   close (): Promise<void>
 }
 
@@ -24,6 +26,9 @@ export interface BenchDb {
   close (): Promise<void>
   put (key: string, value: Value): Promise<void>
   get (key: string): Promise<Value | undefined>
+  /** abstract-level 2+; both engines implement it (classic-level 3 and lsm-level). */
+  getSync (key: string): Value | undefined
+  getMany (keys: string[]): Promise<Array<Value | undefined>>
   batch (ops: Array<{ type: 'put', key: string, value: Value }>): Promise<void>
   iterator (options?: RangeOptions): BenchIterator
 }

@@ -2,7 +2,8 @@
 import os = require('os')
 import { Options } from './args'
 import { KEY_BYTES } from './keys'
-import { EngineRun, Scenario, WorkloadResult } from './results'
+import { EngineRun, EventLoopResult, Scenario, WorkloadResult } from './results'
+import { WORKLOADS } from './workloads'
 
 export interface Machine {
   cpu: string
@@ -37,11 +38,13 @@ export function describe (scenario: Scenario, o: Options): string {
       ` ${o.memoryBatch === 1 ? 'awaited puts' : `batches of ${o.memoryBatch}`}, default engine options`
   }
   if (scenario === 'event-loop') {
-    return `event-loop: ${int(o.eventLoopN)} awaited puts of ${o.valueSize}-byte ${values} in random key order,` +
+    return `event-loop: ${o.valueSize}-byte ${values}, keys in random order, each phase on a fresh database:` +
+      ` ${int(o.eventLoopN)} awaited puts; ${int(o.eventLoopConcN)} puts with ${o.inFlight} in flight;` +
+      ` a for await scan of ${int(o.eventLoopScanN)} entries (loaded untimed in batches first);` +
       ` monitorEventLoopDelay resolution ${o.eventLoopResolution} ms`
   }
-  return `workloads: n = ${int(o.n)} each; ${KEY_BYTES}-byte utf8 string keys ("%016d"), ${o.valueSize}-byte ${values}` +
-    ' (~50% compressible); every op awaited; seekrandom = iterator({ gte, limit: 1 }) + next() + close()'
+  return `workloads: n = ${int(o.n)} keys; ${KEY_BYTES}-byte utf8 string keys ("%016d"), ${o.valueSize}-byte ${values}` +
+    ` (~50% compressible); one op at a time (awaited; readsync synchronous), except readconc and fillconc (${o.inFlight} in flight)`
 }
 
 function mib (bytes: number, digits = 1): string {
@@ -56,11 +59,11 @@ function fixed (x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '' : x.toFixed(digits)
 }
 
-/** Columns right-aligned except the first `left` ones. */
-function table (headers: string[], rows: string[][], left: number): string {
+/** Columns right-aligned except the first `left` ones (and the last, for notes, if `leftLast`). */
+function table (headers: string[], rows: string[][], left: number, leftLast = false): string {
   const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)))
   const line = (cells: string[]): string => cells
-    .map((cell, c) => c < left ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))
+    .map((cell, c) => c < left || (leftLast && c === cells.length - 1) ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))
     .join('  ')
     .trimEnd()
   return [line(headers), ...rows.map(line)].join('\n')
@@ -75,14 +78,6 @@ export function ratios (runs: EngineRun[]): Record<string, number> {
     if (base !== undefined) out[w.name] = w.opsPerSec / base.opsPerSec
   }
   return out
-}
-
-function notes (w: WorkloadResult): string {
-  const out: string[] = []
-  if (w.expected !== undefined && w.found !== w.expected) out.push(`FOUND ${w.found} OF ${w.expected}`)
-  if (w.prefilled === true) out.push('untimed prefill')
-  if (w.reopenMs !== undefined) out.push(`reopen ${w.reopenMs} ms`)
-  return out.join(', ')
 }
 
 /** Engine label; a starred slot was loaded from something else (see `engines`). */
@@ -106,39 +101,59 @@ function spread (samples: number[] | undefined): string {
   return `${Math.round((samples[samples.length - 1] - samples[0]) / 2 / median * 100)}%`
 }
 
+/** One cell for every engine, in column order ("a / b"); a single value where `merge` and all agree. */
+function perEngine (cells: string[], merge: boolean): string {
+  if (cells.every((c) => c === '')) return ''
+  if (merge && cells.every((c) => c === cells[0])) return cells[0]
+  return cells.join(' / ')
+}
+
+function notes (runs: EngineRun[], results: Array<WorkloadResult | undefined>): string {
+  const out: string[] = []
+  results.forEach((w, i) => {
+    if (w?.expected !== undefined && w.found !== w.expected) out.push(`${label(runs[i])} FOUND ${w.found} OF ${w.expected}`)
+  })
+  if (results.some((w) => w?.prefilled === true)) out.push('untimed prefill')
+  const reopen = perEngine(results.map((w) => w?.reopenMs === undefined ? '' : String(w.reopenMs)), false)
+  if (reopen !== '') out.push(`reopen ${reopen} ms`)
+  const unit = results.find((w) => w?.unit !== undefined)?.unit
+  if (unit !== undefined) out.push(`ops are ${unit}s, ${perEngine(results.map((w) => fixed(w === undefined ? null : w.wallUsPerOp / 1000)), false)} ms each`)
+  return out.join('; ')
+}
+
+/** One row per workload: ops/s and CPU µs/op of each engine side by side, then their ratio. */
 export function formatWorkloads (runs: EngineRun[]): string {
   const ratio = ratios(runs)
+  const repeated = runs.some((r) => r.workloads?.some((w) => (w.samples?.length ?? 0) > 1))
   const names: string[] = []
   for (const run of runs) for (const w of run.workloads ?? []) if (!names.includes(w.name)) names.push(w.name)
-  const rows: string[][] = []
-  for (const name of names) {
-    let first = true
-    for (const run of runs) {
-      const w = run.workloads?.find((x) => x.name === name)
-      if (w === undefined) continue
-      rows.push([
-        first ? name : '',
-        label(run),
-        int(w.ops),
-        int(w.opsPerSec),
-        spread(w.samples),
-        fixed(w.cpuUsPerOp),
-        fixed(w.wallUsPerOp),
-        run.engine === 'lsm-level' && ratio[name] !== undefined ? ratio[name].toFixed(2) + 'x' : '',
-        w.diskBytes === undefined ? '' : mib(w.diskBytes),
-        fixed(w.writeAmp),
-        notes(w)
-      ])
-      first = false
+  const headers = ['workload', 'ops']
+  for (const run of runs) headers.push(`${label(run)} ops/s`, ...(repeated ? ['±'] : []), 'cpu µs/op')
+  const compared = Object.keys(ratio).length > 0
+  if (compared) headers.push('lsm/classic')
+  headers.push('disk MiB', 'w-amp', 'RSS MiB', 'notes')
+  const rows = names.map((name) => {
+    const results = runs.map((r) => r.workloads?.find((x) => x.name === name))
+    const row = [name, perEngine(results.map((w) => w === undefined ? '' : int(w.ops)), true)]
+    for (const w of results) {
+      row.push(w === undefined ? '' : int(w.opsPerSec), ...(repeated ? [spread(w?.samples)] : []), fixed(w?.cpuUsPerOp))
     }
-  }
-  const headers = ['workload', 'engine', 'ops', 'ops/s', '±', 'cpu µs/op', 'wall µs/op', 'lsm/classic', 'disk MiB', 'w-amp', 'notes']
-  const repeated = runs.some((r) => r.workloads?.some((w) => (w.samples?.length ?? 0) > 1))
-  if (!repeated) for (const row of rows) row.splice(4, 1)
-  if (!repeated) headers.splice(4, 1)
+    if (compared) row.push(ratio[name] === undefined ? '' : ratio[name].toFixed(2) + 'x')
+    row.push(
+      perEngine(results.map((w) => w?.diskBytes === undefined ? '' : mib(w.diskBytes)), false),
+      perEngine(results.map((w) => fixed(w?.writeAmp)), false),
+      perEngine(results.map((w) => w?.peakRssBytes === undefined ? '' : mib(w.peakRssBytes, 0)), false),
+      notes(runs, results)
+    )
+    return row
+  })
+  const order = runs.length > 1 ? `; "a / b" = ${runs.map(label).join(' / ')}` : ''
+  const legend = names.map((name) => `  ${name.padEnd(Math.max(...names.map((x) => x.length)))}  ${WORKLOADS.find((w) => w.name === name)?.about ?? ''}`)
   const rss = runs.map((r) => `${label(r)} ${mib(r.peakRssBytes)} MiB`).join(', ')
   const median = repeated ? '; ops/s is the median run, ± half its min-max spread' : ''
-  return table(headers, rows, 2) + `\npeak RSS (whole child, all workloads): ${rss}${median}`
+  return table(headers, rows, 1, true) +
+    `\npeak RSS (whole child, all workloads): ${rss}${median}` +
+    `\nRSS MiB = the child's peak RSS so far, after each workload${order}\n${legend.join('\n')}`
 }
 
 export function formatMemory (runs: EngineRun[]): string {
@@ -163,26 +178,37 @@ export function formatMemory (runs: EngineRun[]): string {
   return table(headers, rows, 2) + '\n(RSS and disk in MiB; disk "after close" includes compactions that close waited for)'
 }
 
+const PHASES: Record<EventLoopResult['phase'], string> = { awaited: 'awaited puts', 'in-flight': 'puts in flight', scan: 'for await scan' }
+
+/** Rows by phase, one per engine, so the engines' delays for the same work sit together. */
 export function formatEventLoop (runs: EngineRun[]): string {
-  const rows = runs.filter((r) => r.eventLoop !== undefined).map((r) => {
-    const e = r.eventLoop!
-    return [
-      label(r),
-      int(e.timing.ops),
-      int(e.timing.opsPerSec),
-      fixed(e.timing.wallMs / 1000, 1),
-      fixed(e.p50Ms),
-      fixed(e.p99Ms),
-      fixed(e.maxMs),
-      fixed(e.meanMs),
-      int(e.samples),
-      mib(e.diskBytes),
-      fixed(e.writeAmp)
-    ]
-  })
-  const headers = ['engine', 'puts', 'ops/s', 'secs', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'samples', 'disk MiB', 'w-amp']
-  const resolution = runs.find((r) => r.eventLoop !== undefined)?.eventLoop?.resolutionMs ?? 0
-  return table(headers, rows, 1) +
+  const rows: string[][] = []
+  for (const phase of Object.keys(PHASES) as Array<EventLoopResult['phase']>) {
+    let first = true
+    for (const r of runs) {
+      const e = r.eventLoop?.find((x) => x.phase === phase)
+      if (e === undefined) continue
+      rows.push([
+        first ? PHASES[phase] : '',
+        label(r),
+        `${int(e.timing.ops)} ${e.unit}`,
+        int(e.timing.opsPerSec),
+        fixed(e.timing.wallMs / 1000, 1),
+        fixed(e.p50Ms),
+        fixed(e.p99Ms),
+        fixed(e.maxMs),
+        fixed(e.meanMs),
+        int(e.samples),
+        e.diskBytes === undefined ? '' : mib(e.diskBytes),
+        fixed(e.writeAmp),
+        e.expected !== undefined && e.found !== e.expected ? `FOUND ${e.found} OF ${e.expected}` : ''
+      ])
+      first = false
+    }
+  }
+  const headers = ['phase', 'engine', 'ops', 'ops/s', 'secs', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'samples', 'disk MiB', 'w-amp', 'notes']
+  const resolution = runs.find((r) => r.eventLoop !== undefined)?.eventLoop?.[0]?.resolutionMs ?? 0
+  return table(headers, rows, 2, true) +
     `\n(delay = time between ticks of a ${resolution} ms timer, so an idle loop reads about ${resolution} ms;` +
     ' few samples over a long run mean the loop was starved)'
 }

@@ -17,9 +17,13 @@ export interface WorkloadResult extends Timing {
   found?: number
   expected?: number
   userBytes?: number
+  /** What one op is, where not one key or entry (openclose: "round"). */
+  unit?: string
   /** Writes: directory size and wchar / userBytes right when the last write returned. */
   diskBytes?: number
   writeAmp?: number
+  /** The child's peak RSS so far, right after this workload: which workload raised it. */
+  peakRssBytes?: number
   /** The keys were loaded by an untimed batch fill first (no fill workload ran before). */
   prefilled?: boolean
   /** Untimed close + open before the section. */
@@ -41,7 +45,11 @@ export interface MemoryResult {
   writeAmp: number | null
 }
 
+/** One phase of --event-loop. */
 export interface EventLoopResult {
+  phase: 'awaited' | 'in-flight' | 'scan'
+  /** What timing.ops counts. */
+  unit: 'puts' | 'entries'
   timing: Timing
   resolutionMs: number
   samples: number
@@ -49,8 +57,12 @@ export interface EventLoopResult {
   p99Ms: number
   maxMs: number
   meanMs: number
-  diskBytes: number
-  writeAmp: number | null
+  /** Write phases: directory size and wchar / key+value bytes when the last put returned. */
+  diskBytes?: number
+  writeAmp?: number | null
+  /** The scan: entries seen, and how many were loaded. */
+  found?: number
+  expected?: number
 }
 
 export interface EngineRun {
@@ -61,7 +73,7 @@ export interface EngineRun {
   peakRssBytes: number
   workloads?: WorkloadResult[]
   memory?: MemoryResult
-  eventLoop?: EventLoopResult
+  eventLoop?: EventLoopResult[]
   error?: string
 }
 

@@ -62,7 +62,8 @@ async function main (): Promise<number> {
   let options: Options
   try {
     if (process.argv.includes('--help') || process.argv.includes('-h')) {
-      console.log(USAGE + `\nWorkloads: ${WORKLOADS.map((w) => w.name).join(', ')}`)
+      const width = Math.max(...WORKLOADS.map((w) => w.name.length))
+      console.log(USAGE + `\nWorkloads, in the order they run (n = --n):\n${WORKLOADS.map((w) => `  ${w.name.padEnd(width)}  ${w.about}`).join('\n')}`)
       return 0
     }
     options = parseArgs(process.argv.slice(2))
