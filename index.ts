@@ -6,3 +6,10 @@
 export { LsmLevel, LsmLevel as ClassicLevel } from './lib/adapter/level'
 export type { LsmLevelOptions } from './lib/adapter/level'
 export type * from './lib/adapter/types'
+
+// Storage environments: the option `env` takes one. MemEnv and FaultEnv are for tests.
+export type { Env, WritableFile, RandomAccessFile, FileLock } from './lib/env/env'
+export { MemEnv } from './lib/env/mem-env'
+export type { CrashMode } from './lib/env/mem-env'
+export { FaultEnv } from './lib/env/fault-env'
+export type { FaultSpec, FaultRule, FaultCall, FaultOperation, FaultCode } from './lib/env/fault-env'

@@ -8,7 +8,15 @@ import type {
   AbstractValueIteratorOptions, Transcoder
 } from 'abstract-level'
 
+import type { Env } from '../env/env'
+
 export interface OpenOptions extends AbstractOpenOptions {
+  /**
+   * Where the files live (default: Node's fs). MemEnv keeps a database in memory and can
+   * simulate a power cut; FaultEnv fails chosen file operations, for testing how an
+   * application copes with a full or failing disk.
+   */
+  env?: Env | undefined
   /** Snappy-compress table blocks (default true). */
   compression?: boolean | undefined
   /** Bytes of uncompressed blocks to cache (default 8 MiB). */

@@ -14,6 +14,10 @@
 // short write), as a filling disk does. `shortWrite` makes any failing append write half of
 // its bytes first. `onFault` runs before the error is thrown (to crash a MemEnv there).
 //
+// A rule with no `error` fails nothing and only watches: `seen` counts its calls, `onCall`
+// sees each one, and `gate` is awaited before an asynchronous call goes ahead (a test can
+// hold a sync there, or fail it by rejecting).
+//
 // Workers reach a FaultEnv through the main thread (threading 'remote'), so a rule sees the
 // calls of flushes and compactions too.
 
@@ -35,8 +39,15 @@ export interface FaultSpec {
   times?: number
   afterBytes?: number
   shortWrite?: boolean
-  error: FaultCode
+  /** The errno to fail with; none: the rule only watches. */
+  error?: FaultCode
   onFault?: (call: FaultCall) => void
+  /** Called for every matching call, failing or not. */
+  onCall?: (call: FaultCall) => void
+  /** Awaited before a matching asynchronous call goes ahead; a rejection fails the call. */
+  gate?: (call: FaultCall) => Promise<void>
+  /** Called once a matching asynchronous call has completed (with its error, if it failed). */
+  onDone?: (call: FaultCall, error?: unknown) => void
 }
 
 export interface FaultCall {
@@ -106,6 +117,8 @@ export class FaultEnv implements Env {
       const ops = Array.isArray(rule.op) ? rule.op : [rule.op]
       if (!ops.includes(op) || !matches(rule, file)) continue
       rule.seen++
+      rule.onCall?.({ op, file })
+      if (rule.error === undefined) continue
       let fail: boolean
       let keep = 0
       if (rule.afterBytes !== undefined) {
@@ -125,13 +138,30 @@ export class FaultEnv implements Env {
     }
   }
 
+  /**
+   * Runs an asynchronous call: fault check, then the gates of matching rules, then `call`,
+   * then the matching rules' onDone.
+   */
+  async around<T> (op: FaultOperation, file: string, call: () => Promise<T>): Promise<T> {
+    const watching = this.rules.filter((rule) => (Array.isArray(rule.op) ? rule.op : [rule.op]).includes(op) && matches(rule, file))
+    try {
+      for (const rule of watching) if (rule.gate !== undefined) await rule.gate({ op, file })
+      const result = await call()
+      for (const rule of watching) rule.onDone?.({ op, file })
+      return result
+    } catch (err) {
+      for (const rule of watching) rule.onDone?.({ op, file }, err)
+      throw err
+    }
+  }
+
   private run<T> (op: FaultOperation, file: string, call: () => T): T {
     return guarded(this, op, file, call)
   }
 
   private async runAsync<T> (op: FaultOperation, file: string, call: () => Promise<T>): Promise<T> {
     guarded(this, op, file, () => undefined)
-    return await call()
+    return await this.around(op, file, call)
   }
 
   createWritable (file: string): WritableFile {
@@ -260,7 +290,7 @@ class FaultWritableFile implements WritableFile {
       await partial?.catch(() => {})
       throw err
     }
-    await this.inner.appendAsync(data)
+    await this.env.around('append', this.path, () => this.inner.appendAsync(data))
   }
 
   sync (): void {
@@ -269,7 +299,7 @@ class FaultWritableFile implements WritableFile {
 
   async syncAsync (): Promise<void> {
     guarded(this.env, 'sync', this.path, () => undefined)
-    await this.inner.syncAsync()
+    await this.env.around('sync', this.path, () => this.inner.syncAsync())
   }
 
   truncate (length: number): void {

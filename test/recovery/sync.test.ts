@@ -1,60 +1,68 @@
-// sync: true. Power cannot be cut here, so this checks what can be observed in-process: by
-// wrapping fs.fdatasync (which the engine calls through the fs module object), a sync write
-// must not resolve before an fdatasync of the WAL descriptor, issued after its record was
-// written, has completed; writes queued behind a slow sync still apply in call order.
+// sync: true. A sync write must not resolve before an fdatasync of the WAL that holds its
+// record, issued after the record was written, has completed; writes queued behind a slow
+// sync still apply in call order. The database runs on a fault environment over an
+// in-memory one, which watches (and can hold or fail) every WAL sync and shows what the
+// file held when it was called.
 
 import test = require('tape')
-import fs = require('fs')
 import { LsmLevel } from '../../index'
-import { tempLocation } from '../support/temp'
-
-type SyncCallback = (err: NodeJS.ErrnoException | null) => void
+import { FaultEnv } from '../../lib/env/fault-env'
+import { MemEnv } from '../../lib/env/mem-env'
 
 interface SyncCall {
-  fd: number
-  /** What /proc/self/fd/<fd> pointed at when fdatasync was called. */
   path: string
-  /** The file's bytes at the moment fdatasync was called. */
+  /** The file's bytes at the moment the sync was called. */
   contents: Buffer
   done: boolean
 }
 
-const realFdatasync = fs.fdatasync
+let databases = 0
+
+/** A database on a fresh in-memory environment, watched through a FaultEnv. */
+function newDatabase (options: { writeBufferSize?: number } = {}): { db: LsmLevel<string, string>, env: FaultEnv, mem: MemEnv, location: string } {
+  const mem = new MemEnv()
+  const env = new FaultEnv(mem)
+  const location = `/sync/db-${++databases}`
+  return { db: new LsmLevel<string, string>(location, { env, ...options }), env, mem, location }
+}
 
 /**
- * Replaces fs.fdatasync for the duration of a test. `control` decides what happens to each
- * call: by default the real fdatasync runs; it may hold the call (returning a release
- * function) or fail it.
+ * Watches WAL syncs from now on. `control` decides what happens to each call: by default it
+ * goes ahead; it may hold it (keep `run` for later) or fail it.
  */
-function spyFdatasync (events: string[], control?: (call: SyncCall, run: () => void, fail: (err: NodeJS.ErrnoException) => void) => void): { calls: SyncCall[], restore: () => void } {
+function spySyncs (env: FaultEnv, mem: MemEnv, events: string[], control?: (call: SyncCall, run: () => void, fail: (err: Error) => void) => void): { calls: SyncCall[], restore: () => void } {
   const calls: SyncCall[] = []
-  ;(fs as any).fdatasync = (fd: number, cb: SyncCallback): void => {
-    let target = ''
-    let contents = Buffer.alloc(0)
-    try {
-      target = fs.readlinkSync(`/proc/self/fd/${fd}`)
-      contents = fs.readFileSync(target)
-    } catch {}
-    const call: SyncCall = { fd, path: target, contents, done: false }
-    calls.push(call)
-    events.push(`sync-start ${calls.length}`)
-    const n = calls.length
-    const run = (): void => {
-      realFdatasync(fd, (err) => {
+  const byFile = new Map<string, SyncCall[]>()
+  const rule = env.inject({
+    op: 'sync',
+    file: /\.log$/,
+    gate: (c) => new Promise<void>((resolve, reject) => {
+      let contents: Buffer = Buffer.alloc(0)
+      try { contents = mem.contents(c.file) } catch {}
+      const call: SyncCall = { path: c.file, contents, done: false }
+      calls.push(call)
+      const pendingForFile = byFile.get(c.file) ?? []
+      pendingForFile.push(call)
+      byFile.set(c.file, pendingForFile)
+      const n = calls.length
+      events.push(`sync-start ${n}`)
+      const run = (): void => resolve()
+      const fail = (err: Error): void => {
         call.done = true
-        events.push(`sync-done ${n}`)
-        cb(err)
-      })
-    }
-    const fail = (err: NodeJS.ErrnoException): void => {
+        events.push(`sync-failed ${n}`)
+        reject(err)
+      }
+      if (control === undefined) run()
+      else control(call, run, fail)
+    }),
+    onDone: (c, error) => {
+      const call = byFile.get(c.file)?.shift()
+      if (call === undefined || error !== undefined) return
       call.done = true
-      events.push(`sync-failed ${n}`)
-      setImmediate(() => cb(err))
+      events.push(`sync-done ${calls.indexOf(call) + 1}`)
     }
-    if (control === undefined) run()
-    else control(call, run, fail)
-  }
-  return { calls, restore: () => { (fs as any).fdatasync = realFdatasync } }
+  })
+  return { calls, restore: () => env.clear(rule) }
 }
 
 function tick (): Promise<void> {
@@ -68,10 +76,10 @@ async function until (cond: () => boolean, turns = 10000): Promise<boolean> {
 }
 
 test('a sync put resolves only after fdatasync of the WAL that holds its record', async (t) => {
-  const db = new LsmLevel<string, string>(tempLocation('sync'))
+  const { db, env, mem } = newDatabase()
   await db.open()
   const events: string[] = []
-  const spy = spyFdatasync(events)
+  const spy = spySyncs(env, mem, events)
   try {
     await db.put('plain', 'no sync')
     t.equal(spy.calls.length, 0, 'a put without sync does not call fdatasync')
@@ -107,13 +115,12 @@ test('a sync put resolves only after fdatasync of the WAL that holds its record'
 })
 
 test('writes queued behind a slow sync write apply and resolve in call order', async (t) => {
-  const location = tempLocation('sync-order')
-  const db = new LsmLevel<string, string>(location)
+  const { db, env, mem, location } = newDatabase()
   await db.open()
   await db.put('k', '0')
   const events: string[] = []
   const held: Array<() => void> = []
-  const spy = spyFdatasync(events, (_call, run) => held.push(run))
+  const spy = spySyncs(env, mem, events, (_call, run) => held.push(run))
   const order: number[] = []
   const inconsistent: string[] = []
   try {
@@ -162,17 +169,17 @@ test('writes queued behind a slow sync write apply and resolve in call order', a
     await db.close()
   }
 
-  const again = new LsmLevel<string, string>(location)
+  const again = new LsmLevel<string, string>(location, { env })
   await again.open()
   t.deepEqual(await again.getMany(['k', 'other', 'last']), ['5', 'y', 'z'], 'same after reopen')
   await again.close()
 })
 
 test('a non-sync write in the same tick as a sync write', async (t) => {
-  const db = new LsmLevel<string, string>(tempLocation('sync-mixed'))
+  const { db, env, mem } = newDatabase()
   await db.open()
   const events: string[] = []
-  const spy = spyFdatasync(events)
+  const spy = spySyncs(env, mem, events)
   try {
     const a = db.put('a', '1').then(() => events.push('a resolved'))
     const b = db.put('b', '2', { sync: true }).then(() => events.push('b resolved'))
@@ -188,17 +195,16 @@ test('a non-sync write in the same tick as a sync write', async (t) => {
 })
 
 test('a failing fdatasync rejects the sync write with LEVEL_IO_ERROR and fails later writes', async (t) => {
-  const location = tempLocation('sync-fail')
-  const db = new LsmLevel<string, string>(location)
+  const { db, env, location } = newDatabase()
   await db.open()
   await db.put('before', 'ok')
-  const events: string[] = []
-  const spy = spyFdatasync(events, (_call, _run, fail) => {
-    fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', errno: -5, syscall: 'fdatasync' }))
-  })
+  const eio = env.inject({ op: 'sync', file: /\.log$/, error: 'EIO' })
+  const spy = { restore: () => env.clear(eio) }
   try {
     const err = await db.put('doomed', 'x', { sync: true }).then(() => undefined, (e) => e)
+    t.equal(eio.hits, 1, 'the WAL sync failed')
     t.equal(err?.code, 'LEVEL_IO_ERROR', `sync put rejected: ${err?.message}`)
+    t.match(String(err?.message), /\d{6}\.log: EIO/, 'the error names the WAL and the errno')
     const later = await db.put('after', 'y').then(() => undefined, (e) => e)
     t.ok(later?.code?.startsWith('LEVEL_'), `a later write rejects too (${later?.code})`)
     t.equal(await db.get('before'), 'ok', 'reads still work')
@@ -206,7 +212,7 @@ test('a failing fdatasync rejects the sync write with LEVEL_IO_ERROR and fails l
     spy.restore()
   }
   await db.close()
-  const again = new LsmLevel<string, string>(location)
+  const again = new LsmLevel<string, string>(location, { env })
   await again.open()
   t.equal(await again.get('before'), 'ok', 'acknowledged data survives a reopen')
   t.equal(await again.get('after'), undefined, 'the write rejected after the failure is absent')
@@ -216,18 +222,17 @@ test('a failing fdatasync rejects the sync write with LEVEL_IO_ERROR and fails l
 })
 
 test('a sync write after a memtable switch also waits for the previous WAL to be synced', async (t) => {
-  const location = tempLocation('sync-switch')
-  const db = new LsmLevel(location, { writeBufferSize: 64 * 1024 })
+  const { db, env, mem } = newDatabase({ writeBufferSize: 64 * 1024 })
   await db.open()
   const events: string[] = []
-  const spy = spyFdatasync(events)
+  const spy = spySyncs(env, mem, events)
   try {
     // Non-sync writes fill the first WAL, then the memtable switches to a new one.
     const big = 'x'.repeat(1024)
     for (let i = 0; i < 100; i++) await db.put('before' + i, big)
     await db.put('last', 'x', { sync: true })
-    const walSyncs = spy.calls.filter((c) => /\d+\.log( \(deleted\))?$/.test(c.path))
-    const wals = new Set(walSyncs.map((c) => c.path.replace(' (deleted)', '')))
+    const walSyncs = spy.calls
+    const wals = new Set(walSyncs.map((c) => c.path))
     t.ok(walSyncs.every((c) => c.done), 'every WAL fdatasync finished before the sync write resolved')
     t.ok(wals.size >= 2, `fdatasync covered ${wals.size} WAL files: the previous one too, not only the current one`)
   } finally {
