@@ -1,6 +1,8 @@
 'use strict'
 // Runs every compiled test file (dist/test/**/*.test.js) in its own process, two at a time,
 // and prints one closing line "N passed, N failed" summed over tape's "# pass"/"# fail" counts.
+// Only compiled tests whose test/**/*.test.ts source still exists run: tsc never deletes the
+// output of a deleted or moved source, and such a leftover would test stale code.
 // Usage: node test/run.js [substring filter...]
 
 const { spawn } = require('child_process')
@@ -10,13 +12,19 @@ const path = require('path')
 const root = path.join(__dirname, '..', 'dist', 'test')
 const filters = process.argv.slice(2)
 const files = []
+const stale = []
 ;(function walk (dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name)
     if (entry.isDirectory()) walk(full)
-    else if (entry.name.endsWith('.test.js')) files.push(full)
+    else if (entry.name.endsWith('.test.js')) {
+      const source = path.join(__dirname, path.relative(root, full)).replace(/\.js$/, '.ts')
+      if (fs.existsSync(source)) files.push(full)
+      else stale.push(path.relative(root, full))
+    }
   }
 })(root)
+if (stale.length > 0) console.log(`skipped, no source: ${stale.join(', ')}`)
 files.sort()
 const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
 

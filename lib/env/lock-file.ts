@@ -186,8 +186,9 @@ function processExists (pid: number): boolean {
     process.kill(pid, 0)
     return true
   } catch (err) {
-    // EPERM: it exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    // Only ESRCH says it is gone. EPERM: it exists but belongs to another user; anything else
+    // (Deno without --allow-run) cannot tell, and a live owner's claim must never be deleted.
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH'
   }
 }
 

@@ -193,6 +193,25 @@ test('lock: stale claims are judged by pid and start time', (t) => {
   t.end()
 })
 
+test('lock: a claim whose owner cannot be asked about counts as live', (t) => {
+  const dir = tempDir()
+  const host = os.hostname().replace(/[^A-Za-z0-9-]/g, '_').slice(0, 64)
+  const claim = path.join(dir, `LOCK.owner.4194999.-.${host}.aa`)
+  fs.writeFileSync(claim, '')
+  // What Deno's process.kill throws without --allow-run: an error with no errno code.
+  const kill = process.kill
+  process.kill = () => { throw new Error('Requires run access') }
+  try {
+    lockedError(t, () => LockFile.acquire(dir), 'liveness unknown')
+  } finally {
+    process.kill = kill
+  }
+  t.ok(fs.existsSync(claim), 'the claim is kept')
+  LockFile.acquire(dir).release()
+  t.notOk(fs.existsSync(claim), 'once kill(pid, 0) answers ESRCH it is stale')
+  t.end()
+})
+
 test('lock: a missing directory is an IO error', (t) => {
   try {
     LockFile.acquire(path.join(tempDir(), 'missing'))
