@@ -3,7 +3,7 @@
 
 import lsmLevel from './dist/index.js'
 
-export const { LsmLevel, ClassicLevel } = lsmLevel
+export const { LsmLevel, ClassicLevel, MemEnv, FaultEnv } = lsmLevel
 
 // As Node would give for a CommonJS package: `import lsmLevel from 'lsm-level'`.
 export default lsmLevel
