@@ -12,6 +12,7 @@ import { isNotFound } from '../env/io-error'
 import { legacyTableFileName, tableFileName } from '../format/filename'
 import type { Block } from '../sstable/block'
 import { Table } from '../sstable/table'
+import type { FileBounds } from '../sstable/table-index'
 import type { FileMeta } from '../version/file-meta'
 
 interface Slot {
@@ -44,8 +45,11 @@ export class TableCache {
     return this.byTable.size
   }
 
-  /** The open table for fileNumber, pinned until release(). fileSize is the MANIFEST's size. */
-  acquire (fileNumber: number, fileSize: number): Table {
+  /**
+   * The open table for fileNumber, pinned until release(). fileSize is the MANIFEST's size;
+   * `bounds`, its smallest and largest keys, which every block read is checked against.
+   */
+  acquire (fileNumber: number, fileSize: number, bounds?: FileBounds): Table {
     if (this.closed) throw new Error('TableCache is closed')
     let slot = this.slots.get(fileNumber)
     if (slot !== undefined) {
@@ -58,7 +62,7 @@ export class TableCache {
     const cacheId = this.blockCache !== undefined ? this.blockCache.newId() : 0
     let table: Table
     try {
-      table = Table.open(file, fileSize, cacheId, this.blockCache)
+      table = Table.open(file, fileSize, cacheId, this.blockCache, bounds)
     } catch (err) {
       file.close()
       if (this.blockCache !== undefined) this.blockCache.releaseId(cacheId)
@@ -81,7 +85,7 @@ export class TableCache {
 
   /** An iterator over the table of `file`, which stays acquired until the iterator is closed. */
   iterator (file: FileMeta, fillCache: boolean): InternalIterator {
-    const table = this.acquire(file.number, file.size)
+    const table = this.acquire(file.number, file.size, file)
     const inner = table.iterator(fillCache)
     const closeInner = inner.close.bind(inner)
     let released = false
@@ -122,8 +126,8 @@ export class TableCache {
 
   private closeSlot (slot: Slot): void {
     this.byTable.delete(slot.table)
-    // An id whose blocks could not all be dropped is never handed out again.
-    if (slot.table.close() && this.blockCache !== undefined) this.blockCache.releaseId(slot.table.cacheId)
+    slot.table.close()
+    if (this.blockCache !== undefined) this.blockCache.releaseId(slot.table.cacheId)
   }
 
   private openFile (fileNumber: number): RandomAccessFile {

@@ -15,11 +15,11 @@
 // them), and version.ts and the picker handle that, but we never create one: it spares the
 // next compaction the boundary-file expansion and keeps older LevelDB readers safe.
 
-import { levelError } from '../base/errors'
+import { corruption, levelError } from '../base/errors'
 import type { Env } from '../env/env'
 import { compareBytes } from '../format/bytes'
 import { tableFileName } from '../format/filename'
-import { MAX_SEQUENCE, TRAILER_SIZE, ValueKind, compareInternalKeys, putTrailer } from '../format/internal-key'
+import { MAX_SEQUENCE, MAX_USABLE_SEQUENCE, TRAILER_SIZE, ValueKind, compareInternalKeys, putTrailer } from '../format/internal-key'
 import type { InternalIterator } from '../base/internal-iterator'
 import { LevelIterator, type TableSource } from '../iterator/level-iterator'
 import { mergeIterators } from '../iterator/merging-iterator'
@@ -99,7 +99,15 @@ export function runCompaction (task: CompactionTask, env: CompactionEnvironment,
       const sequence = input.sequence()
       const kind = input.kind()
 
-      const firstOfKey = currentKeyLength < 0 || compareBytes(userKey, currentKey.subarray(0, currentKeyLength)) !== 0
+      const order = currentKeyLength < 0 ? 1 : compareBytes(userKey, currentKey.subarray(0, currentKeyLength))
+      // Inputs out of order, or a sequence we cannot hold, come only from damaged or foreign
+      // files: refuse them rather than write them into new tables.
+      if (order < 0 || (order === 0 && sequence >= newerSequence) || sequence > MAX_USABLE_SEQUENCE) {
+        throw corruption(inputNames(task, env.location), order < 0 || order === 0
+          ? `compaction input out of order at '${userKey.toString('latin1')}' @ ${sequence}`
+          : `sequence number ${sequence} past 2^53 - 1 in compaction input`)
+      }
+      const firstOfKey = order > 0
       if (firstOfKey) {
         if (currentKey.length < userKey.length) currentKey = Buffer.allocUnsafe(userKey.length * 2)
         userKey.copy(currentKey, 0)
@@ -181,6 +189,11 @@ function removeQuietly (env: Env, file: string): void {
   try {
     env.remove(file)
   } catch {}
+}
+
+/** The input tables, for error messages. */
+function inputNames (task: CompactionTask, location: string): string {
+  return task.inputs[0].concat(task.inputs[1]).map((file) => tableFileName(location, file.number)).join(', ')
 }
 
 function bySmallestKey (a: FileMeta, b: FileMeta): number {

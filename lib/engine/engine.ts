@@ -219,7 +219,7 @@ export class Engine {
     const fillCache = options.fillCache !== false
     let result: Buffer | undefined
     this.versions.current.forEachFileForGet(key, sequence, (file) => {
-      const table = this.tableCache.acquire(file.number, file.size)
+      const table = this.tableCache.acquire(file.number, file.size, file)
       try {
         const found = table.get(key, sequence, fillCache)
         if (found === undefined) return false

@@ -74,7 +74,7 @@ function approximateOffsetOf (version: Version, tables: TableCache, key: Uint8Ar
         // Sorted levels hold nothing further before `key`; level-0 files may.
         if (level > 0) break
       } else {
-        const table = tables.acquire(file.number, file.size)
+        const table = tables.acquire(file.number, file.size, file)
         try {
           offset += table.approximateOffsetOf(key)
         } finally {

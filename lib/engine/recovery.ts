@@ -17,7 +17,7 @@ import { runInBackground } from '../compaction/worker-pool'
 import type { Env } from '../env/env'
 import type { InfoLog } from '../env/info-log'
 import { legacyTableFileName, logFileName, manifestFileName, parseFileName, tableFileName } from '../format/filename'
-import { TRAILER_SIZE, trailerSequence } from '../format/internal-key'
+import { MAX_USABLE_SEQUENCE, TRAILER_SIZE, trailerSequence } from '../format/internal-key'
 import { emptyEdit, type VersionEdit } from '../version/version-edit'
 import type { VersionSet } from '../version/version-set'
 import { LogReader } from '../wal/log-reader'
@@ -25,9 +25,6 @@ import { applyBatch, batchSequence, checkBatch } from '../wal/write-batch'
 import * as path from 'path'
 import type { MemTables } from './memtables'
 import type { EngineOptions } from './options'
-
-/** The largest sequence this engine can hold exactly. LevelDB's limit is 2^56 - 1. */
-export const MAX_USABLE_SEQUENCE = Number.MAX_SAFE_INTEGER
 
 export interface ReplayOptions {
   /** Open: stop at damage. Repair: skip it. */

@@ -188,13 +188,10 @@ function openTable (env: Env, filePath: string, size: number): Table {
  * skipped (onDamage is told) so that the entries after it are still reached.
  */
 function forEachReadableEntry (table: Table, visit: (entry: InternalIterator) => void, onDamage: () => void): void {
-  const index = table.indexBlock.iterator()
-  const handle = { offset: 0, size: 0 }
-  for (index.seekToFirst(); index.valid(); index.next()) {
+  for (let i = 0; i < table.blockCount; i++) {
     let block
     try {
-      table.decodeIndexValue(index, handle)
-      block = table.readDataBlock(handle, false)
+      block = table.readDataBlock(i, false)
     } catch {
       onDamage()
       continue

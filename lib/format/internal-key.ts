@@ -23,6 +23,12 @@ export const KIND_FOR_SEEK = ValueKind.Value
 /** Larger than every real sequence; stands for LevelDB's 2^56 - 1. */
 export const MAX_SEQUENCE = 2 ** 56 - 1
 
+/**
+ * The largest sequence this engine holds exactly (LevelDB's limit is 2^56 - 1). A larger one
+ * on disk is treated as damage: it is never read into memory, nor written back.
+ */
+export const MAX_USABLE_SEQUENCE = Number.MAX_SAFE_INTEGER
+
 export const TRAILER_SIZE = 8
 
 /** Writes the 8-byte trailer for (sequence, kind) at `offset`. */

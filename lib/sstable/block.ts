@@ -201,6 +201,17 @@ export class BlockIterator implements InternalIterator {
     return Buffer.from(this.key.subarray(0, this.keyLength))
   }
 
+  /** Copies the current internal key into target at `offset`; returns its length. */
+  copyInternalKey (target: Uint8Array, offset: number): number {
+    target.set(this.key.subarray(0, this.keyLength), offset)
+    return this.keyLength
+  }
+
+  /** Internal-key order of the current key against the internal key other[start, end). */
+  compareKeyTo (other: Uint8Array, start: number, end: number): number {
+    return compareInternalKeyRanges(this.key, 0, this.keyLength, other, start, end)
+  }
+
   close (): void {}
 
   private invalidate (): void {

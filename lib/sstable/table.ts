@@ -1,8 +1,9 @@
 // An open table file (leveldb-format.md §6): footer, index block and filter are read once at
-// open and kept; data blocks are read on demand through the block cache. Every block read
-// verifies its CRC, so damage surfaces as a LEVEL_CORRUPTION error naming the file rather
-// than as wrong data. All reads are synchronous (RandomAccessFile.read): gets must work from
-// getSync and from worker threads alike.
+// open and kept (the index decoded, table-index.ts); data blocks are read on demand through
+// the block cache. Every block read from disk has its CRC verified and its keys checked
+// against the range its index entry implies, so damage surfaces as a LEVEL_CORRUPTION error
+// naming the file rather than as wrong data. All reads are synchronous
+// (RandomAccessFile.read): gets must work from getSync and from worker threads alike.
 
 import { corruption } from '../base/errors'
 import type { BlockCacheLike } from '../base/block-cache'
@@ -11,8 +12,9 @@ import { TRAILER_SIZE, KIND_FOR_SEEK, MAX_SEQUENCE, ValueKind, putTrailer } from
 import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
 import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { Block, BlockIterator, blockEntries } from './block'
+import { type FileBounds, TableIndex } from './table-index'
 import { FilterBlockReader } from './filter-block'
-import { BLOCK_TRAILER_SIZE, BlockHandle, FOOTER_SIZE, decodeBlockHandle, decodeBlockHandleInto, decodeFooter, readBlock } from './format'
+import { BLOCK_TRAILER_SIZE, BlockHandle, FOOTER_SIZE, decodeBlockHandle, decodeFooter, readBlock } from './format'
 
 export interface TableEntry {
   kind: ValueKind
@@ -27,13 +29,15 @@ export class Table {
   readonly fileSize: number
   readonly cacheId: number
   readonly indexBlock: Block
+  readonly index: TableIndex
   private readonly blockCache: BlockCacheLike<Block> | undefined
+  private readonly bounds: FileBounds | undefined
   private readonly filter: FilterBlockReader | undefined
   // Where the metaindex starts, which is past every data block.
   private readonly metaindexOffset: number
   // Scratch state for get(): one caller at a time, as JS runs it synchronously.
-  private readonly indexCursor: BlockIterator
   private dataCursor: BlockIterator | undefined = undefined
+  private checkCursor: BlockIterator | undefined = undefined
   private target = Buffer.allocUnsafe(64)
   private readonly handle: BlockHandle = { offset: 0, size: 0 }
   private blocksCached = false
@@ -41,24 +45,27 @@ export class Table {
 
   private constructor (
     file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined,
-    indexBlock: Block, filter: FilterBlockReader | undefined, metaindexOffset: number
+    indexBlock: Block, index: TableIndex, filter: FilterBlockReader | undefined, metaindexOffset: number,
+    bounds: FileBounds | undefined
   ) {
+    this.bounds = bounds
     this.file = file
     this.fileSize = fileSize
     this.cacheId = cacheId
     this.blockCache = blockCache
     this.indexBlock = indexBlock
+    this.index = index
     this.filter = filter
     this.metaindexOffset = metaindexOffset
-    this.indexCursor = indexBlock.iterator()
   }
 
   /**
    * Reads the footer at fileSize - 48 (fileSize is the MANIFEST's, which LevelDB trusts over
    * the filesystem), the index block and the bloom filter. The caller keeps ownership of
-   * `file` if this throws.
+   * `file` if this throws. `bounds` (the MANIFEST's smallest and largest key) are checked
+   * against every block read.
    */
-  static open (file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined): Table {
+  static open (file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined, bounds?: FileBounds): Table {
     const path = file.path
     if (fileSize < FOOTER_SIZE) throw corruption(path, 'file is too short to be a table')
     if (fileSize > file.size) throw corruption(path, `file is truncated (${file.size} of ${fileSize} bytes)`)
@@ -68,6 +75,7 @@ export class Table {
       if (handle.offset + handle.size + BLOCK_TRAILER_SIZE > metaEnd) throw corruption(path, 'bad block handle in footer')
     }
     const indexBlock = new Block(path, readBlock(file, footer.index))
+    const index = TableIndex.decode(path, indexBlock, footer.metaindex.offset)
     let filter: FilterBlockReader | undefined
     const metaindex = new Block(path, readBlock(file, footer.metaindex))
     for (const entry of blockEntries(metaindex)) {
@@ -75,22 +83,25 @@ export class Table {
         filter = new FilterBlockReader(readBlock(file, decodeBlockHandle(path, entry.value)))
       }
     }
-    return new Table(file, fileSize, cacheId, blockCache, indexBlock, filter, footer.metaindex.offset)
+    return new Table(file, fileSize, cacheId, blockCache, indexBlock, index, filter, footer.metaindex.offset, bounds)
   }
 
   get path (): string {
     return this.file.path
   }
 
+  /** Number of data blocks. */
+  get blockCount (): number {
+    return this.index.count
+  }
+
   /** Newest entry for userKey with sequence <= `sequence`, or undefined. value is a view. */
   get (userKey: Uint8Array, sequence: number, fillCache: boolean): TableEntry | undefined {
     const length = this.packTarget(userKey, sequence)
-    const index = this.indexCursor
-    index.seekInternalKey(this.target, length)
-    if (!index.valid()) return undefined
-    this.decodeIndexValue(index, this.handle)
-    if (this.filter !== undefined && !this.filter.keyMayMatch(this.handle.offset, userKey)) return undefined
-    const block = this.readDataBlock(this.handle, fillCache)
+    const i = this.index.find(this.target, length)
+    if (i >= this.index.count) return undefined
+    if (this.filter !== undefined && !this.filter.keyMayMatch(this.index.offsets[i], userKey)) return undefined
+    const block = this.readDataBlock(i, fillCache)
     let data = this.dataCursor
     if (data === undefined) data = this.dataCursor = block.iterator()
     else data.reset(block)
@@ -99,75 +110,52 @@ export class Table {
     return { kind: data.kind(), sequence: data.sequence(), value: data.value() }
   }
 
-  /** A two-level iterator: index block, then data blocks, in both directions. */
+  /** A two-level iterator: index, then data blocks, in both directions. */
   iterator (fillCache: boolean): InternalIterator {
     return new TableIterator(this, fillCache)
   }
 
   /** Roughly where in the file the entries for userKey begin. */
   approximateOffsetOf (userKey: Uint8Array): number {
-    const index = this.indexCursor
-    index.seek(userKey, MAX_SEQUENCE)
-    if (!index.valid()) return this.metaindexOffset
-    const handle = { offset: 0, size: 0 }
-    this.decodeIndexValue(index, handle)
-    return handle.offset
+    const length = this.packTarget(userKey, MAX_SEQUENCE)
+    const i = this.index.find(this.target, length)
+    return i < this.index.count ? this.index.offsets[i] : this.metaindexOffset
   }
 
-  /**
-   * Closes the file and drops this table's blocks from the block cache. Idempotent, and
-   * never throws. Returns false if some blocks may have stayed in the cache (a damaged index
-   * could not be walked): then the cache id must not be reused, or another table would find
-   * this one's blocks under it.
-   */
-  close (): boolean {
-    if (this.closed) return true
+  /** Closes the file and drops this table's blocks from the block cache. Idempotent; never throws. */
+  close (): void {
+    if (this.closed) return
     this.closed = true
     this.dataCursor = undefined
-    let dropped = true
     const cache = this.blockCache
     if (cache !== undefined && this.blocksCached) {
       // Only data blocks are cached, and the index names every one of them.
-      try {
-        const index = this.indexBlock.iterator()
-        const handle = { offset: 0, size: 0 }
-        for (index.seekToFirst(); index.valid(); index.next()) {
-          this.decodeIndexValue(index, handle)
-          cache.delete(this.cacheId, handle.offset)
-        }
-      } catch {
-        dropped = false
-      }
+      for (let i = 0; i < this.index.count; i++) cache.delete(this.cacheId, this.index.offsets[i])
     }
     try {
       this.file.close()
     } catch {}
-    return dropped
   }
 
-  /** The data block at `handle`, from the cache or the file. Used by TableIterator. */
-  readDataBlock (handle: BlockHandle, fillCache: boolean): Block {
+  /**
+   * Data block i, from the cache or the file. A block read from the file has its checksum
+   * verified and its keys checked against its index entry before anyone sees it.
+   */
+  readDataBlock (i: number, fillCache: boolean): Block {
     const cache = this.blockCache
+    const offset = this.index.offsets[i]
     if (cache !== undefined) {
-      const cached = cache.get(this.cacheId, handle.offset)
+      const cached = cache.get(this.cacheId, offset)
       if (cached !== undefined) return cached
     }
-    if (handle.offset + handle.size > this.metaindexOffset) {
-      throw corruption(this.file.path, `data block handle past the data section at ${handle.offset}`)
-    }
-    const block = new Block(this.file.path, readBlock(this.file, handle))
+    const block = new Block(this.file.path, readBlock(this.file, this.index.handle(i, this.handle)))
+    this.checkCursor ??= block.iterator()
+    this.index.checkBlock(i, block, this.checkCursor, this.bounds)
     if (cache !== undefined && fillCache) {
-      cache.set(this.cacheId, handle.offset, block)
+      cache.set(this.cacheId, offset, block)
       this.blocksCached = true
     }
     return block
-  }
-
-  /** Decodes the index entry under `index` into `out`. */
-  decodeIndexValue (index: BlockIterator, out: BlockHandle): void {
-    if (decodeBlockHandleInto(index.blockData, index.valueStart, index.valueEnd, out) < 0) {
-      throw corruption(this.file.path, 'bad block handle in index block')
-    }
   }
 
   private packTarget (userKey: Uint8Array, sequence: number): number {
@@ -179,37 +167,33 @@ export class Table {
   }
 }
 
-/** Index block on the outside, one data block at a time on the inside. */
+/** The index on the outside (a block number), one data block at a time on the inside. */
 class TableIterator implements InternalIterator {
   private readonly table: Table
   private readonly fillCache: boolean
-  private readonly index: BlockIterator
+  // The data block under the cursor: its number (-1 / count when off either end) and, once
+  // loaded, an iterator over it.
+  private blockIndex = -1
   private data: BlockIterator | undefined = undefined
-  // Whether `data` holds the block the index points at; `blockOffset` is that block's offset.
-  private ready = false
-  private blockOffset = -1
-  private readonly handle: BlockHandle = { offset: 0, size: 0 }
+  private loaded = -1
   private target = Buffer.allocUnsafe(64)
 
   constructor (table: Table, fillCache: boolean) {
     this.table = table
     this.fillCache = fillCache
-    this.index = table.indexBlock.iterator()
   }
 
   valid (): boolean {
-    return this.ready && (this.data as BlockIterator).valid()
+    return this.loaded === this.blockIndex && this.loaded >= 0 && (this.data as BlockIterator).valid()
   }
 
   seekToFirst (): void {
-    this.index.seekToFirst()
-    if (this.loadBlock()) (this.data as BlockIterator).seekToFirst()
+    if (this.load(0)) (this.data as BlockIterator).seekToFirst()
     this.skipEmptyForward()
   }
 
   seekToLast (): void {
-    this.index.seekToLast()
-    if (this.loadBlock()) (this.data as BlockIterator).seekToLast()
+    if (this.load(this.table.blockCount - 1)) (this.data as BlockIterator).seekToLast()
     this.skipEmptyBackward()
   }
 
@@ -218,8 +202,7 @@ class TableIterator implements InternalIterator {
     if (this.target.length < length) this.target = Buffer.allocUnsafe(Math.max(length, this.target.length * 2))
     this.target.set(userKey, 0)
     putTrailer(this.target, userKey.length, sequence, KIND_FOR_SEEK)
-    this.index.seekInternalKey(this.target, length)
-    if (this.loadBlock()) (this.data as BlockIterator).seekInternalKey(this.target, length)
+    if (this.load(this.table.index.find(this.target, length))) (this.data as BlockIterator).seekInternalKey(this.target, length)
     this.skipEmptyForward()
   }
 
@@ -256,43 +239,34 @@ class TableIterator implements InternalIterator {
   }
 
   close (): void {
-    this.ready = false
+    this.blockIndex = -1
+    this.loaded = -1
     this.data = undefined
-    this.blockOffset = -1
   }
 
-  /** Points `data` at the block under the index cursor (kept if it is already there). */
-  private loadBlock (): boolean {
-    if (!this.index.valid()) {
-      this.ready = false
-      return false
-    }
-    this.table.decodeIndexValue(this.index, this.handle)
-    if (this.data !== undefined && this.blockOffset === this.handle.offset) {
-      this.ready = true
-      return true
-    }
-    this.ready = false
-    const block = this.table.readDataBlock(this.handle, this.fillCache)
+  /** Points the cursor at block i (kept if it is loaded already); false when i is off the table. */
+  private load (i: number): boolean {
+    this.blockIndex = i
+    if (i < 0 || i >= this.table.blockCount) return false
+    if (this.loaded === i && this.data !== undefined) return true
+    this.loaded = -1
+    const block = this.table.readDataBlock(i, this.fillCache)
     if (this.data === undefined) this.data = block.iterator()
     else this.data.reset(block)
-    this.blockOffset = this.handle.offset
-    this.ready = true
+    this.loaded = i
     return true
   }
 
   // Blocks are never empty in files we or LevelDB write, but a reader should not rely on it.
   private skipEmptyForward (): void {
-    while (this.ready && !(this.data as BlockIterator).valid()) {
-      this.index.next()
-      if (this.loadBlock()) (this.data as BlockIterator).seekToFirst()
+    while (this.loaded === this.blockIndex && this.loaded >= 0 && !(this.data as BlockIterator).valid()) {
+      if (this.load(this.blockIndex + 1)) (this.data as BlockIterator).seekToFirst()
     }
   }
 
   private skipEmptyBackward (): void {
-    while (this.ready && !(this.data as BlockIterator).valid()) {
-      this.index.prev()
-      if (this.loadBlock()) (this.data as BlockIterator).seekToLast()
+    while (this.loaded === this.blockIndex && this.loaded >= 0 && !(this.data as BlockIterator).valid()) {
+      if (this.load(this.blockIndex - 1)) (this.data as BlockIterator).seekToLast()
     }
   }
 }
