@@ -5,7 +5,8 @@
 import test = require('tape')
 import { LsmLevel } from '../../index'
 import { tempLocation } from '../support/temp'
-import { watchDescriptors } from '../support/fd-watch'
+import { FaultEnv } from '../../lib/env/fault-env'
+import { nodeEnv } from '../../lib/env/node-env'
 
 const unhandled: unknown[] = []
 process.on('unhandledRejection', (reason) => { unhandled.push(reason) })
@@ -109,14 +110,15 @@ for (const [when, wait] of [['in the same tick', 0], ['after one turn of the eve
     const location = tempLocation('close-busy')
     const writeBufferSize = 64 * 1024
     await seed(location, writeBufferSize)
-    const db = new LsmLevel<string, string>(location, { writeBufferSize })
+    // The fault environment fails nothing here; it records every file operation after close().
+    const env = new FaultEnv(nodeEnv)
+    const db = new LsmLevel<string, string>(location, { writeBufferSize, env })
     await db.open()
     const tr = tracker()
     for (let round = 0; round < 3; round++) {
       startLoad(db, tr, round, 2000)
       for (let i = 0; i < wait; i++) await tick()
     }
-    const watch = watchDescriptors()
     const closing = db.close()
     // Calls made after close() began.
     track(tr, 'put after close', db.put('late', 'x'), () => tr.acked.set('late', 'x'))
@@ -126,11 +128,12 @@ for (const [when, wait] of [['in the same tick', 0], ['after one turn of the eve
       if (!String(err?.code).startsWith('LEVEL_')) tr.strange.push(`late iterator: ${err?.code} ${err?.message}`)
     }))
     await closing
+    env.recording = true
     t.pass('close resolved')
     t.equal(db.status, 'closed', 'status is closed')
     await Promise.all(tr.pending)
     for (let i = 0; i < 20; i++) await tick()
-    t.deepEqual(watch.stop(), [], 'no file descriptor used after the database closed it')
+    t.deepEqual(env.calls.slice(0, 5), [], 'no file operation after close() resolved')
     t.deepEqual(tr.strange, [], 'every rejection carries a LEVEL_* code')
     t.ok(tr.rejected.get('put after close')?.has('LEVEL_DATABASE_NOT_OPEN'), 'a put issued after close() rejects with LEVEL_DATABASE_NOT_OPEN')
     t.comment(`${tr.acked.size} writes resolved; rejected: ${[...tr.rejected].map(([k, v]) => `${k} (${[...v].join(' ')})`).join(', ') || 'none'}; iterators: ${tr.iteratorsFinished} finished, ${tr.iteratorsRejected} rejected`)
@@ -193,7 +196,8 @@ test('close with an iterator abandoned half-way, and with a snapshot held', asyn
 test('close while clear() is under way: nothing is written after close, a clear that resolved is complete', async (t) => {
   const fs = require('fs') as typeof import('fs')
   const location = tempLocation('close-clear')
-  const db = new LsmLevel<string, string>(location)
+  const env = new FaultEnv(nodeEnv)
+  const db = new LsmLevel<string, string>(location, { env })
   await db.open()
   for (let i = 0; i < 100_000; i += 1000) {
     await db.batch(Array.from({ length: 1000 }, (_v, j) => ({ type: 'put' as const, key: `k${String(i + j).padStart(7, '0')}`, value: 'v' })))
@@ -204,21 +208,19 @@ test('close while clear() is under way: nothing is written after close, a clear 
   let clearOutcome = 'pending'
   const clearing = db.clear().then(() => { clearOutcome = 'resolved' }, (err) => { clearOutcome = `rejected ${err?.code}` })
   await tick()
-  const watch = watchDescriptors()
   await db.close()
+  env.recording = true
   const filesAtClose = fs.readdirSync(location).sort()
   // Files the application opens once close() resolved: they may get the descriptor numbers
   // the database just closed. The database must never write to them.
   const victims: Array<[string, number]> = []
-  watch.paused = true
   for (let i = 0; i < 20; i++) {
     const file = `${location}.other-file-${i}`
     victims.push([file, fs.openSync(file, 'w')])
   }
-  watch.paused = false
   await clearing
   for (let i = 0; i < 100; i++) await tick()
-  t.deepEqual(watch.stop().slice(0, 5), [], 'no file descriptor used after the database closed it')
+  t.deepEqual(env.calls.slice(0, 5), [], 'no file operation after close() resolved')
   const closedBehindOurBack: string[] = []
   for (const [file, fd] of victims) {
     try { fs.closeSync(fd) } catch (err) { closedBehindOurBack.push(`${file}: ${(err as Error).message}`) }
