@@ -154,11 +154,20 @@ export class Engine {
   /** Replays the WALs into tables, starts a new WAL and MANIFEST (as LevelDB does). */
   private async recover (): Promise<void> {
     const { versions, env, location, infoLog } = this
-    const edit = await replayLogs({ env, location, options: this.options, versions, infoLog, memtables: this.memtables, pending: this.pending })
-    const walNumber = versions.newFileNumber()
-    this.wal = WalManager.create(env, location, walNumber, () => versions.newFileNumber(), (err) => this.errors.set(err, 'wal'))
-    edit.logNumber = walNumber
-    versions.writeNewManifest(edit)
+    const { edit, reuse } = await replayLogs({ env, location, options: this.options, versions, infoLog, memtables: this.memtables, pending: this.pending })
+    const newFileNumber = (): number => versions.newFileNumber()
+    const onFailure = (err: Error): void => this.errors.set(err, 'wal')
+    if (reuse !== undefined) {
+      this.wal = WalManager.reuse(env, location, reuse.number, reuse.size, newFileNumber, onFailure)
+      edit.logNumber = reuse.logNumber
+    } else {
+      const walNumber = versions.newFileNumber()
+      this.wal = WalManager.create(env, location, walNumber, newFileNumber, onFailure)
+      edit.logNumber = walNumber
+    }
+    // Nothing to record (a clean reopen): the MANIFEST stays as it is, appended to later.
+    const unchanged = edit.newFiles.length === 0 && edit.logNumber === versions.logNumber
+    if (!unchanged || !versions.reuseManifest()) versions.writeNewManifest(edit)
     for (const { file } of edit.newFiles) this.pending.delete(file.number)
     // What recovery kept and dropped is in LOG by the time open() resolves.
     await infoLog.flush()

@@ -25,6 +25,11 @@ export class MemTables {
     return this.mem.approximateMemoryUsage() >= this.writeBufferSize
   }
 
+  /** Whether the mutable memtable is past half its size (time to prepare the next WAL). */
+  get halfFull (): boolean {
+    return this.mem.approximateMemoryUsage() >= this.writeBufferSize / 2
+  }
+
   /** Makes the mutable memtable immutable (there must be no immutable one) and starts a new one. */
   seal (): MemTable {
     if (this.imm !== undefined) throw new Error('MemTables.seal: a memtable is still being flushed')

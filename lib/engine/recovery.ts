@@ -38,6 +38,8 @@ export interface ReplayOptions {
 export interface ReplayResult {
   /** The log had damage (open stopped there; repair skipped it). */
   damaged: boolean
+  /** File offset just past the last whole record read (a torn tail lies beyond). */
+  end: number
   /** The highest sequence replayed so far (appliedSequence if this log added nothing). */
   appliedSequence: number
   batches: number
@@ -55,7 +57,7 @@ export async function replayLog (env: Env, location: string, number: number, inf
     if (options.stopAtDamage) damage ??= what
     else infoLog.write(`Log #${number}: dropped ${what}`)
   })
-  const result: ReplayResult = { damaged: false, appliedSequence: options.appliedSequence, batches: 0, skippedBatches: 0 }
+  const result: ReplayResult = { damaged: false, end: 0, appliedSequence: options.appliedSequence, batches: 0, skippedBatches: 0 }
   let appliedEnd = 0
   for (let record = reader.next(); record !== undefined && damage === undefined; record = reader.next()) {
     let count: number
@@ -91,6 +93,7 @@ export async function replayLog (env: Env, location: string, number: number, inf
     result.appliedSequence = last
     appliedEnd = reader.lastRecordEnd
   }
+  result.end = reader.lastRecordEnd
   if (damage !== undefined) {
     result.damaged = true
     infoLog.write(`Log #${number} (${name}): ${damage}; kept the records before it and dropped the remaining ${data.length - appliedEnd} bytes of this log`)
@@ -149,40 +152,74 @@ export interface RecoveryContext {
   pending: Set<number>
 }
 
+/** A WAL that open keeps appending to, its records staying in the memtable. */
+export interface ReusedLog {
+  /** The oldest log whose records are in the memtable: the MANIFEST's log number. */
+  logNumber: number
+  /** The newest log, which writes append to. */
+  number: number
+  /** Its size up to the end of its last whole record (a torn tail beyond is cut off). */
+  size: number
+}
+
+export interface Recovered {
+  /** Installs the tables recovery wrote. */
+  edit: VersionEdit
+  reuse: ReusedLog | undefined
+}
+
 /**
- * Open's recovery: checks the recovered version against the directory, replays the WALs
- * into memtables and writes them as level-0 tables (on the flush worker). Returns the edit
- * that installs those tables; the caller starts a new WAL and records the edit.
+ * Open's recovery: checks the recovered version against the directory and replays the WALs
+ * into the memtable. When that went cleanly, the memtable keeps what it holds and writes go
+ * on appending to the newest log (LevelDB's reuse_logs), so an open writes no table and
+ * starts no worker. Otherwise (damage, a batch skipped, or a flush in the middle of a log
+ * because the memtable filled up) the replayed data goes to level-0 tables, written on the
+ * flush worker, and the caller starts a new log: a later open must never replay past damage.
  */
-export async function replayLogs (ctx: RecoveryContext): Promise<VersionEdit> {
+export async function replayLogs (ctx: RecoveryContext): Promise<Recovered> {
   const { env, location, versions, infoLog, memtables } = ctx
   const names = env.list(location)
   checkVersion(names, location, versions)
   const edit = emptyEdit()
   let applied = 0
   let damaged = false
+  let skipped = false
+  // The log whose batch went first into the (empty) memtable, and whether that batch was the
+  // first of its log: a log whose earlier batches are in a table cannot stay the log number.
+  let memSince: number | undefined
+  let memFromLogStart = false
+  let last: { number: number, end: number } | undefined
   for (const number of logsToReplay(names, versions)) {
     if (damaged) {
       infoLog.write(`Skipping log #${number}: an earlier log was damaged, and replaying later records would leave a hole`)
       continue
     }
+    let batchesOfLog = 0
     const result = await replayLog(env, location, number, infoLog, {
       stopAtDamage: true,
       appliedSequence: applied,
       apply: async (batch, first, count) => {
+        if (memtables.mem.empty) {
+          memSince = number
+          memFromLogStart = batchesOfLog === 0
+        }
+        batchesOfLog++
         applyBatch(memtables.mem, batch, first)
-        const last = first + count - 1
-        if (last > versions.lastSequence) versions.lastSequence = last
+        const lastSequence = first + count - 1
+        if (lastSequence > versions.lastSequence) versions.lastSequence = lastSequence
         if (memtables.full) await flushRecovered(ctx, edit)
       }
     })
     applied = result.appliedSequence
     damaged = result.damaged
+    skipped ||= result.skippedBatches > 0
+    last = { number, end: result.end }
   }
-  // The replayed data goes to a table and the old logs are dropped: a damaged log then
-  // cannot be replayed beyond its damage by a later open (a hole).
+  if (!memtables.mem.empty && memSince !== undefined && memFromLogStart && last !== undefined && !damaged && !skipped) {
+    return { edit, reuse: { logNumber: memSince, number: last.number, size: last.end } }
+  }
   if (!memtables.mem.empty) await flushRecovered(ctx, edit)
-  return edit
+  return { edit, reuse: undefined }
 }
 
 /** Writes the recovered memtable as a level-0 table, on the flush worker. */

@@ -66,9 +66,34 @@ export class WalManager {
   /** Creates WAL `number` (synchronously: open needs it before accepting writes). */
   static create (env: Env, location: string, number: number, newFileNumber: () => number, onFailure: (err: Error) => void): WalManager {
     const file = env.createWritable(logFileName(location, number))
+    return new WalManager(env, location, newFileNumber, onFailure, number, file)
+  }
+
+  /**
+   * Goes on appending to existing WAL `number`, whose whole records end at `size`: bytes
+   * beyond (a torn record left by a crash) are cut off first, since a reader stops at damage
+   * in the middle of a log.
+   */
+  static reuse (env: Env, location: string, number: number, size: number, newFileNumber: () => number, onFailure: (err: Error) => void): WalManager {
+    const file = env.openAppendable(logFileName(location, number))
+    try {
+      if (file.size !== size) file.truncate(size)
+    } catch (err) {
+      try { file.close() } catch {}
+      throw err
+    }
     const wal = new WalManager(env, location, newFileNumber, onFailure, number, file)
-    wal.prepareNext()
+    wal.goodSize = size
+    wal.writer = new LogWriter(size)
     return wal
+  }
+
+  /**
+   * Creates the next WAL in the background if it is not there yet. Called once the memtable
+   * is half full, so that a database opened and closed without filling one creates no file.
+   */
+  prepare (): void {
+    if (this.next === undefined) this.prepareNext()
   }
 
   /** Numbers of the WAL files in use (current and prepared), which must not be deleted. */
@@ -154,7 +179,6 @@ export class WalManager {
     this.writer = new LogWriter(0)
     this.goodSize = 0
     this.directorySynced = false
-    this.prepareNext()
     return number
   }
 

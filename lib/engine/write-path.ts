@@ -76,7 +76,10 @@ export class WritePath implements WriteTarget {
       // the writers outright later (LevelDB's slowdown, as a timer instead of a sleep).
       return new Promise((resolve) => setTimeout(resolve, 1))
     }
-    if (!this.memtables.full) return undefined
+    if (!this.memtables.full) {
+      if (this.memtables.halfFull) this.wal().prepare()
+      return undefined
+    }
     const background = this.background
     if (this.memtables.imm !== undefined) {
       // Back-pressure: the previous memtable is still being flushed.

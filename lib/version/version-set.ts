@@ -28,6 +28,9 @@ import { type VersionEdit, decodeVersionEdit, emptyEdit, encodeVersionEdit } fro
 
 export const COMPARATOR_NAME = 'leveldb.BytewiseComparator'
 
+// A MANIFEST past this size is rewritten at the next open, as LevelDB's ReuseManifest does.
+const MANIFEST_REUSE_LIMIT = 2 * 1024 * 1024
+
 export class VersionSet {
   current: Version = new Version()
   nextFileNumber = 2
@@ -38,6 +41,8 @@ export class VersionSet {
   readonly compactPointers: Array<Buffer | undefined> = new Array(NUM_LEVELS).fill(undefined)
 
   private manifest: WritableFile | undefined
+  // The MANIFEST recover() read: its size, and whether it ends with a whole record.
+  private recovered: { path: string, size: number, whole: boolean } | undefined
   // Set when an append to `manifest` failed: the next edit goes to a new MANIFEST.
   private manifestTorn = false
   private manifestWriter = new LogWriter(0)
@@ -99,6 +104,7 @@ export class VersionSet {
     if (logNumber === undefined) throw corruption(manifestPath, 'no log-number entry in descriptor')
     if (lastSequence === undefined) throw corruption(manifestPath, 'no last-sequence-number entry in descriptor')
 
+    this.recovered = { path: manifestPath, size: data.length, whole: reader.lastRecordEnd === data.length }
     this.current = version
     this.logNumber = logNumber
     this.prevLogNumber = prevLogNumber
@@ -108,6 +114,25 @@ export class VersionSet {
     this.markFileNumberUsed(this.manifestNumber)
     this.markFileNumberUsed(logNumber)
     this.markFileNumberUsed(prevLogNumber)
+  }
+
+  /**
+   * Keeps appending to the MANIFEST recover() read, instead of writing a new one, when it
+   * ends with a whole record and is still small (so it never grows without bound across
+   * restarts). Returns false when a new one must be written.
+   */
+  reuseManifest (): boolean {
+    const recovered = this.recovered
+    if (recovered === undefined || !recovered.whole || recovered.size > MANIFEST_REUSE_LIMIT || this.manifest !== undefined) return false
+    const file = this.env.openAppendable(recovered.path)
+    if (file.size !== recovered.size) {
+      // Changed since it was read (another writer?): do not append to it.
+      try { file.close() } catch {}
+      return false
+    }
+    this.manifest = file
+    this.manifestWriter = new LogWriter(recovered.size)
+    return true
   }
 
   /**
