@@ -313,6 +313,7 @@ export class Engine {
       // In the error state nothing is deleted, not even an empty WAL.
       await this.wal?.close(this.errors.error === undefined)
     } finally {
+      this.memtables.release()
       this.versions.close()
       this.tableCache.close()
       await this.infoLog.closeAsync()

@@ -10,6 +10,25 @@ import { MemTable } from '../memtable/memtable'
 
 const ARENA_SLACK = 64 * 1024
 
+// Arenas of closed databases, kept for the next open in this thread: shared memory is
+// released only when the garbage collector gets to it, which it does not hurry to do (it
+// does not see the memory), so a process that opens and closes databases one after another
+// would otherwise hold an arena per open. Bounded, and only arenas of a size that fits.
+const POOL_LIMIT = 2
+const pool: MemTable[] = []
+
+function fromPool (capacity: number): MemTable | undefined {
+  for (let i = 0; i < pool.length; i++) {
+    const mem = pool[i]
+    if (mem.arenaCapacity >= capacity && mem.arenaCapacity <= 2 * capacity) {
+      pool.splice(i, 1)
+      mem.reset()
+      return mem
+    }
+  }
+  return undefined
+}
+
 export class MemTables {
   mem: MemTable
   imm: MemTable | undefined
@@ -71,6 +90,19 @@ export class MemTables {
     return this.mem.approximateMemoryUsage() + (this.imm?.approximateMemoryUsage() ?? 0)
   }
 
+  /**
+   * The database is closed: memtables no reader holds any more go to the pool for the next
+   * open. One still read by an abandoned iterator is left to the garbage collector.
+   */
+  release (): void {
+    for (const mem of [this.spare, this.mem, this.imm]) {
+      if (mem !== undefined && mem.refs === 0 && pool.length < POOL_LIMIT) pool.push(mem)
+    }
+    this.spare = undefined
+    this.imm = undefined
+    this.retired.clear()
+  }
+
   private fresh (): MemTable {
     const spare = this.spare
     if (spare !== undefined) {
@@ -78,7 +110,7 @@ export class MemTables {
       spare.reset()
       return spare
     }
-    return new MemTable(this.writeBufferSize + ARENA_SLACK)
+    return fromPool(this.writeBufferSize + ARENA_SLACK) ?? new MemTable(this.writeBufferSize + ARENA_SLACK)
   }
 
   private retire (mem: MemTable): void {

@@ -60,6 +60,16 @@ function alignUp (n: number): number {
 const HEAD = 0
 const NONE = 0
 
+/** Copies source[start, end) to target at `at`; short runs in a loop, without creating views. */
+function copyBytes (source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): void {
+  const n = end - start
+  if (n <= 48) {
+    for (let i = 0; i < n; i++) target[at + i] = source[start + i]
+  } else {
+    target.set(source.subarray(start, end), at)
+  }
+}
+
 export class MemTable {
   private arena: Buffer
   // Views of the arena's memory for entry headers: words[entry / 4] is the key length,
@@ -71,6 +81,11 @@ export class MemTable {
   private nodesUsed = 0
   private height = 1
   private readonly prevScratch = new Int32Array(MAX_HEIGHT)
+  // The last inserted node, and per level the last node at or before it: a key that goes
+  // right after the last one (sequential writes, and their replay) has exactly these as its
+  // predecessors, so it is inserted with no search.
+  private last = NONE
+  private readonly finger = new Int32Array(MAX_HEIGHT)
   private random = 0x2545f491
   /** Keeps touchAhead's loads observable so that they are not optimised away. */
   private sink = 0
@@ -117,6 +132,8 @@ export class MemTable {
     this.count = 0
     this.lastSequence = 0
     this.refs = 0
+    this.last = NONE
+    this.finger.fill(HEAD)
   }
 
   get arenaCapacity (): number {
@@ -167,20 +184,30 @@ export class MemTable {
     this.words[(entry >>> 2) + 1] = valueLength
     this.doubles[(entry >>> 3) + 1] = sequence
     arena[entry + 16] = kind
-    arena.set(source.subarray(keyStart, keyEnd), entry + ENTRY_HEADER)
-    if (valueLength > 0) arena.set(valueSource.subarray(valueStart, valueEnd), entry + ENTRY_HEADER + keyLength)
+    copyBytes(source, keyStart, keyEnd, arena, entry + ENTRY_HEADER)
+    if (valueLength > 0) copyBytes(valueSource, valueStart, valueEnd, arena, entry + ENTRY_HEADER + keyLength)
 
     // Find the predecessors at every level, then splice in a node of random height.
     const prev = this.prevScratch
-    let node = HEAD
     const nodes = this.nodes
-    for (let level = this.height - 1; level >= 0; level--) {
-      let next = nodes[node + 2 + level]
-      while (next !== NONE && this.compareNodeTo(next, source, keyStart, keyEnd, sequence) < 0) {
-        node = next
-        next = nodes[node + 2 + level]
+    const last = this.last
+    let afterLast = false
+    if (last !== NONE && this.compareNodeTo(last, source, keyStart, keyEnd, sequence) < 0) {
+      const following = nodes[last + 2]
+      afterLast = following === NONE || this.compareNodeTo(following, source, keyStart, keyEnd, sequence) > 0
+    }
+    if (afterLast) {
+      prev.set(this.finger)
+    } else {
+      let node = HEAD
+      for (let level = this.height - 1; level >= 0; level--) {
+        let next = nodes[node + 2 + level]
+        while (next !== NONE && this.compareNodeTo(next, source, keyStart, keyEnd, sequence) < 0) {
+          node = next
+          next = nodes[node + 2 + level]
+        }
+        prev[level] = node
       }
-      prev[level] = node
     }
     const height = this.randomHeight()
     if (height > this.height) {
@@ -191,10 +218,13 @@ export class MemTable {
     const after = this.nodes // allocateNode may have grown the array
     after[created] = entry
     after[created + 1] = height
+    const finger = this.finger
     for (let level = 0; level < height; level++) {
       after[created + 2 + level] = after[prev[level] + 2 + level]
       after[prev[level] + 2 + level] = created
     }
+    for (let level = 0; level < this.height; level++) finger[level] = level < height ? created : prev[level]
+    this.last = created
     this.count++
     if (sequence > this.lastSequence) this.lastSequence = sequence
   }

@@ -95,3 +95,29 @@ test('a memtable shared through its image reads the same entries', (t) => {
   t.same(entries(copy), entries(mem))
   t.end()
 })
+
+test('runs of keys in order, in reverse, at random and repeated: the order is always the model\'s', (t) => {
+  const mem = new MemTable()
+  const model: Array<[string, number]> = []
+  let sequence = 0
+  let x = 7
+  const rand = (n: number): number => { x = (x * 1103515245 + 12345) >>> 0; return x % n }
+  const put = (key: string): void => {
+    sequence++
+    add(mem, key, sequence, ValueKind.Value, String(sequence))
+    model.push([key, sequence])
+  }
+  for (let round = 0; round < 30; round++) {
+    const base = rand(1000)
+    const pattern = round % 4
+    for (let i = 0; i < 40; i++) {
+      if (pattern === 0) put(`k${String(base + i).padStart(5, '0')}`) // ascending: inserted right after the last
+      else if (pattern === 1) put(`k${String(base + 40 - i).padStart(5, '0')}`) // descending
+      else if (pattern === 2) put(`k${String(rand(1200)).padStart(5, '0')}`) // random
+      else put(`k${String(base + (i >> 2)).padStart(5, '0')}`) // each key four times, newer sequences first
+    }
+  }
+  model.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : b[1] - a[1])
+  t.same(entries(mem), model.map(([key, seq]) => `${Buffer.from(key).toString('hex')}@${seq}=${seq}`))
+  t.end()
+})
