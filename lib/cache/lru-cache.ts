@@ -114,13 +114,16 @@ export class LruCache<K, V> {
 const OFFSET_SPAN = 2 ** 32
 const MAX_ID = 2 ** 21 - 1
 
-/** Uncompressed blocks of open tables, charged by their size in bytes. */
-export class BlockCache<B extends { readonly size: number }> implements BlockCacheLike<B> {
+/** Blocks of open tables, charged by their size in bytes (`size`, or as `chargeOf` says). */
+export class BlockCache<B> implements BlockCacheLike<B> {
   private readonly lru: LruCache<number, B>
   private nextId = 1
   private readonly freeIds: number[] = []
 
-  constructor (capacityBytes: number) {
+  constructor (
+    capacityBytes: number,
+    private readonly chargeOf: (block: B) => number = (block) => (block as unknown as { size: number }).size
+  ) {
     this.lru = new LruCache(capacityBytes)
   }
 
@@ -154,7 +157,7 @@ export class BlockCache<B extends { readonly size: number }> implements BlockCac
   }
 
   set (id: number, offset: number, block: B): void {
-    if (offset < OFFSET_SPAN && id <= MAX_ID) this.lru.set(id * OFFSET_SPAN + offset, block, block.size)
+    if (offset < OFFSET_SPAN && id <= MAX_ID) this.lru.set(id * OFFSET_SPAN + offset, block, this.chargeOf(block))
   }
 
   delete (id: number, offset: number): void {

@@ -33,7 +33,10 @@ export class TableCache {
   private readonly byTable = new Map<Table, Slot>()
   private closed = false
 
-  constructor (env: Env, location: string, maxOpenFiles: number, blockCache: BlockCacheLike<Block> | undefined) {
+  constructor (
+    env: Env, location: string, maxOpenFiles: number, blockCache: BlockCacheLike<Block> | undefined,
+    private readonly storedCache?: BlockCacheLike<Buffer>
+  ) {
     this.env = env
     this.location = location
     this.capacity = Math.max(1, maxOpenFiles)
@@ -59,13 +62,15 @@ export class TableCache {
       return slot.table
     }
     const file = this.openFile(fileNumber)
-    const cacheId = this.blockCache !== undefined ? this.blockCache.newId() : 0
+    // One id keys a table's blocks in both caches; the block cache (else the stored-block cache) hands it out.
+    const ids = this.blockCache ?? this.storedCache
+    const cacheId = ids !== undefined ? ids.newId() : 0
     let table: Table
     try {
-      table = Table.open(file, fileSize, cacheId, this.blockCache, bounds)
+      table = Table.open(file, fileSize, cacheId, this.blockCache, bounds, this.storedCache)
     } catch (err) {
       file.close()
-      if (this.blockCache !== undefined) this.blockCache.releaseId(cacheId)
+      ids?.releaseId(cacheId)
       throw err
     }
     slot = { fileNumber, table, refs: 1, evicted: false }
@@ -127,7 +132,7 @@ export class TableCache {
   private closeSlot (slot: Slot): void {
     this.byTable.delete(slot.table)
     slot.table.close()
-    if (this.blockCache !== undefined) this.blockCache.releaseId(slot.table.cacheId)
+    ;(this.blockCache ?? this.storedCache)?.releaseId(slot.table.cacheId)
   }
 
   private openFile (fileNumber: number): RandomAccessFile {

@@ -14,7 +14,7 @@ import { compactionJob, fileNumbersNeeded, flushJob } from '../compaction/jobs'
 import { compactionEdit, isTrivialMove, pickCompaction, pickRangeCompaction, type CompactionTask, type PickerOptions } from '../compaction/picker'
 import { runInBackground } from '../compaction/worker-pool'
 import { maxGrandparentOverlapBytes, NUM_LEVELS } from '../version/constants'
-import { largestUserKey, smallestUserKey } from '../version/file-meta'
+import { type FileMeta, largestUserKey, smallestUserKey } from '../version/file-meta'
 import { emptyEdit } from '../version/version-edit'
 import type { VersionSet } from '../version/version-set'
 import type { BackgroundErrors } from './background-errors'
@@ -50,6 +50,8 @@ export class BackgroundWork {
   // picked meanwhile could write outputs overlapping that file.
   private flushInstalling = false
   private compactionStop: Int32Array | undefined
+  // A file whose seek allowance ran out (point-read.ts): compacted when no level is over size.
+  private seekCandidate: { level: number, file: FileMeta } | undefined
   private readonly picker: PickerOptions
   private stopped = false
 
@@ -76,9 +78,18 @@ export class BackgroundWork {
   /** Starts the next automatic compaction if one is due and none is running. */
   maybeScheduleCompaction (): void {
     if (this.compacting !== undefined || this.stopped || this.ctx.errors.error !== undefined || this.flushInstalling) return
-    const task = pickCompaction(this.ctx.versions.current, this.ctx.versions.compactPointers, this.picker)
+    const task = pickCompaction(this.ctx.versions.current, this.ctx.versions.compactPointers, this.picker, this.seekCandidate)
     if (task === undefined) return
+    if (task.reason === 'seek') this.seekCandidate = undefined
     this.startCompaction(task).catch(() => {})
+  }
+
+  /** A file used up its seeks: it becomes the seek-compaction candidate if there is none. */
+  noteSeeksUsedUp (file: FileMeta, level: number): void {
+    const current = this.seekCandidate
+    if (current !== undefined && this.ctx.versions.current.files[current.level].includes(current.file)) return
+    this.seekCandidate = { level, file }
+    this.maybeScheduleCompaction()
   }
 
   /**

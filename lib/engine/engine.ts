@@ -30,6 +30,7 @@ import { VersionSet } from '../version/version-set'
 import { BackgroundWork } from './background'
 import { BackgroundErrors } from './background-errors'
 import { MemTables } from './memtables'
+import { PointReader } from './point-read'
 import { FileSweeper } from './obsolete-files'
 import type { EngineOptions } from './options'
 import { approximateSize, LevelStats, property } from './properties'
@@ -60,12 +61,14 @@ export class Engine {
   private readonly memtables: MemTables
   private wal: WalManager | undefined
   private readonly blockCache: BlockCache<Block>
+  private readonly storedCache: BlockCache<Buffer>
   private readonly tableCache: TableCache
   private readonly pending = new Set<number>()
   private readonly errors: BackgroundErrors
   private readonly sweeper: FileSweeper
   private readonly background: BackgroundWork
   private readonly stats = new LevelStats()
+  private readonly pointReader: PointReader
   private closed = false
 
   private constructor (
@@ -79,8 +82,11 @@ export class Engine {
     this.env = options.env
     this.memtables = new MemTables(options.writeBufferSize)
     this.blockCache = new BlockCache(options.cacheSize)
+    // Blocks as stored (compressed), checked: LevelDB leaves these to the OS page cache,
+    // which its memory-mapped tables read without a system call; we keep them ourselves.
+    this.storedCache = new BlockCache<Buffer>(options.cacheSize, (stored) => stored.length)
     // As LevelDB, keep ten descriptors of maxOpenFiles for the WAL, MANIFEST and others.
-    this.tableCache = new TableCache(this.env, location, options.maxOpenFiles - 10, this.blockCache)
+    this.tableCache = new TableCache(this.env, location, options.maxOpenFiles - 10, this.blockCache, this.storedCache)
     this.errors = new BackgroundErrors(() => this.resume(), (event, payload) => {
       if (event === 'resumed') {
         this.background.maybeScheduleCompaction()
@@ -110,6 +116,7 @@ export class Engine {
       sweeper: this.sweeper,
       stats: this.stats
     })
+    this.pointReader = new PointReader(this.tableCache, (file, level) => this.background.noteSeeksUsedUp(file, level))
     this.writes = new WritePath(this.memtables, versions, this.background, this.errors, () => this.currentWal)
   }
 
@@ -225,20 +232,7 @@ export class Engine {
       node = imm.find(key, 0, key.length, sequence)
       if (node !== 0) return imm.kindOf(node) === ValueKind.Value ? imm.valueOf(node) : undefined
     }
-    const fillCache = options.fillCache !== false
-    let result: Buffer | undefined
-    this.versions.current.forEachFileForGet(key, sequence, (file) => {
-      const table = this.tableCache.acquire(file.number, file.size, file)
-      try {
-        const found = table.get(key, sequence, fillCache)
-        if (found === undefined) return false
-        if (found.kind === ValueKind.Value) result = found.value
-        return true
-      } finally {
-        this.tableCache.release(table)
-      }
-    })
-    return result
+    return this.pointReader.get(this.versions.current, key, sequence, options.fillCache !== false)
   }
 
   /** A snapshot of everything, synchronously: iterate it with valid/key/value/advance. */
@@ -280,7 +274,7 @@ export class Engine {
   }
 
   approximateMemoryUsage (): number {
-    return this.memtables.approximateMemoryUsage() + this.blockCache.totalCharge
+    return this.memtables.approximateMemoryUsage() + this.blockCache.totalCharge + this.storedCache.totalCharge
   }
 
   /** The background-error state, if the database is in it. */

@@ -24,6 +24,7 @@
 //   node+2..   next node for levels 0..h-1 (0 = none; node 0 is the head and never a successor)
 
 import { compareRanges } from '../format/bytes'
+import { bloomHash } from '../bloom/bloom-hash'
 
 import { ValueKind } from '../format/internal-key'
 import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
@@ -86,6 +87,11 @@ export class MemTable {
   // predecessors, so it is inserted with no search.
   private last = NONE
   private readonly finger = new Int32Array(MAX_HEIGHT)
+  // A bloom filter over the user keys (two bits per key), so that a Get of a key the
+  // memtable does not hold, the common case, skips the skiplist search. Not shared with
+  // workers: they only scan.
+  private readonly bloom: Uint32Array
+  private readonly bloomMask: number
   private random = 0x2545f491
   /** Keeps touchAhead's loads observable so that they are not optimised away. */
   private sink = 0
@@ -97,6 +103,11 @@ export class MemTable {
   refs = 0
 
   constructor (initialArenaBytes = 64 * 1024, image?: MemTableImage) {
+    // About 64 KiB of bits for a 4 MiB write buffer: 17 bits per key of 128 bytes.
+    let words = 2048
+    while (words * 256 < initialArenaBytes) words *= 2
+    this.bloom = new Uint32Array(image === undefined ? words : 1)
+    this.bloomMask = image === undefined ? words * 32 - 1 : 0
     if (image !== undefined) {
       this.arena = Buffer.from(image.arena)
       this.words = new Uint32Array(image.arena)
@@ -134,6 +145,7 @@ export class MemTable {
     this.refs = 0
     this.last = NONE
     this.finger.fill(HEAD)
+    this.bloom.fill(0)
   }
 
   get arenaCapacity (): number {
@@ -184,6 +196,12 @@ export class MemTable {
     this.words[(entry >>> 2) + 1] = valueLength
     this.doubles[(entry >>> 3) + 1] = sequence
     arena[entry + 16] = kind
+    // (A memtable shared from a worker's image is read-only: it has no filter to fill.)
+    const hash = bloomHash(source, keyStart, keyEnd)
+    const bit1 = hash & this.bloomMask
+    const bit2 = ((hash >>> 17) | (hash << 15)) & this.bloomMask
+    this.bloom[bit1 >>> 5] |= 1 << (bit1 & 31)
+    this.bloom[bit2 >>> 5] |= 1 << (bit2 & 31)
     copyBytes(source, keyStart, keyEnd, arena, entry + ENTRY_HEADER)
     if (valueLength > 0) copyBytes(valueSource, valueStart, valueEnd, arena, entry + ENTRY_HEADER + keyLength)
 
@@ -234,6 +252,13 @@ export class MemTable {
    * node (pass it to kindOf/valueOf) or 0 when the memtable holds no such version.
    */
   find (key: Uint8Array, start: number, end: number, sequence: number): number {
+    if (this.count === 0) return NONE
+    if (this.bloomMask !== 0) {
+      const hash = bloomHash(key, start, end)
+      const bit1 = hash & this.bloomMask
+      const bit2 = ((hash >>> 17) | (hash << 15)) & this.bloomMask
+      if ((this.bloom[bit1 >>> 5] & (1 << (bit1 & 31))) === 0 || (this.bloom[bit2 >>> 5] & (1 << (bit2 & 31))) === 0) return NONE
+    }
     const node = this.seekNode(key, start, end, sequence)
     if (node === NONE) return NONE
     const entry = this.nodes[node]

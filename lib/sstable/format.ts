@@ -94,23 +94,33 @@ export function decodeFooter (file: string, buf: Uint8Array, start = 0): Footer 
  * LevelDB 1.20, which classic-level bundles, cannot read them either.
  */
 export function readBlock (file: RandomAccessFile, handle: BlockHandle, verifyChecksum = true): Buffer {
+  return decodeBlock(file.path, readStoredBlock(file, handle, verifyChecksum), handle)
+}
+
+/** The block at `handle` as stored, contents and trailer (handle.size + 5 bytes), its CRC checked. */
+export function readStoredBlock (file: RandomAccessFile, handle: BlockHandle, verifyChecksum = true): Buffer {
   const size = handle.size
   if (handle.offset + size + BLOCK_TRAILER_SIZE > file.size) {
     throw corruption(file.path, `block at ${handle.offset} extends past the end of the file`)
   }
   const raw = file.read(handle.offset, size + BLOCK_TRAILER_SIZE)
-  const type = raw[size]
   if (verifyChecksum) {
     const expected = unmaskCrc(getFixed32(raw, size + 1))
     if (crc32cExtend(0, raw, 0, size + 1) !== expected) {
       throw corruption(file.path, `block checksum mismatch at ${handle.offset}`)
     }
   }
-  if (type === BlockType.Raw) return raw.subarray(0, size)
-  if (type === BlockType.Snappy) return snappyUncompress(file.path, raw, 0, size)
-  throw corruption(file.path, `bad block type ${type} at ${handle.offset}`)
+  return raw
 }
 
+/** The contents of a stored block (readStoredBlock), uncompressed. */
+export function decodeBlock (path: string, stored: Buffer, handle: BlockHandle): Buffer {
+  const size = handle.size
+  const type = stored[size]
+  if (type === BlockType.Raw) return stored.subarray(0, size)
+  if (type === BlockType.Snappy) return snappyUncompress(path, stored, 0, size)
+  throw corruption(path, `bad block type ${type} at ${handle.offset}`)
+}
 /** The 5-byte trailer for `contents` stored with `type`. */
 export function putBlockTrailer (out: Uint8Array, offset: number, contents: Uint8Array, type: BlockType): void {
   out[offset] = type

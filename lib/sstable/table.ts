@@ -14,7 +14,7 @@ import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { Block, BlockIterator, blockEntries } from './block'
 import { type FileBounds, TableIndex } from './table-index'
 import { FilterBlockReader } from './filter-block'
-import { BLOCK_TRAILER_SIZE, BlockHandle, FOOTER_SIZE, decodeBlockHandle, decodeFooter, readBlock } from './format'
+import { BLOCK_TRAILER_SIZE, BlockHandle, FOOTER_SIZE, decodeBlock, decodeBlockHandle, decodeFooter, readBlock, readStoredBlock } from './format'
 
 export interface TableEntry {
   kind: ValueKind
@@ -31,6 +31,7 @@ export class Table {
   readonly indexBlock: Block
   readonly index: TableIndex
   private readonly blockCache: BlockCacheLike<Block> | undefined
+  private readonly storedCache: BlockCacheLike<Buffer> | undefined
   private readonly bounds: FileBounds | undefined
   private readonly filter: FilterBlockReader | undefined
   // Where the metaindex starts, which is past every data block.
@@ -46,9 +47,10 @@ export class Table {
   private constructor (
     file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined,
     indexBlock: Block, index: TableIndex, filter: FilterBlockReader | undefined, metaindexOffset: number,
-    bounds: FileBounds | undefined
+    bounds: FileBounds | undefined, storedCache: BlockCacheLike<Buffer> | undefined
   ) {
     this.bounds = bounds
+    this.storedCache = storedCache
     this.file = file
     this.fileSize = fileSize
     this.cacheId = cacheId
@@ -63,9 +65,13 @@ export class Table {
    * Reads the footer at fileSize - 48 (fileSize is the MANIFEST's, which LevelDB trusts over
    * the filesystem), the index block and the bloom filter. The caller keeps ownership of
    * `file` if this throws. `bounds` (the MANIFEST's smallest and largest key) are checked
-   * against every block read.
+   * against every block read. `storedCache` keeps blocks as stored (compressed), checked,
+   * so that a block the block cache let go is decompressed again without a read.
    */
-  static open (file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined, bounds?: FileBounds): Table {
+  static open (
+    file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined,
+    bounds?: FileBounds, storedCache?: BlockCacheLike<Buffer>
+  ): Table {
     const path = file.path
     if (fileSize < FOOTER_SIZE) throw corruption(path, 'file is too short to be a table')
     if (fileSize > file.size) throw corruption(path, `file is truncated (${file.size} of ${fileSize} bytes)`)
@@ -83,7 +89,7 @@ export class Table {
         filter = new FilterBlockReader(readBlock(file, decodeBlockHandle(path, entry.value)))
       }
     }
-    return new Table(file, fileSize, cacheId, blockCache, indexBlock, index, filter, footer.metaindex.offset, bounds)
+    return new Table(file, fileSize, cacheId, blockCache, indexBlock, index, filter, footer.metaindex.offset, bounds, storedCache)
   }
 
   get path (): string {
@@ -97,17 +103,34 @@ export class Table {
 
   /** Newest entry for userKey with sequence <= `sequence`, or undefined. value is a view. */
   get (userKey: Uint8Array, sequence: number, fillCache: boolean): TableEntry | undefined {
+    if (!this.find(userKey, sequence, fillCache)) return undefined
+    const data = this.dataCursor as BlockIterator
+    return { kind: data.kind(), sequence: data.sequence(), value: data.value() }
+  }
+
+  /**
+   * Whether the table holds an entry for userKey at or below `sequence`; if so, foundKind()
+   * and foundValue() tell it (valid until the next call). Allocates nothing on a cache hit.
+   */
+  find (userKey: Uint8Array, sequence: number, fillCache: boolean): boolean {
     const length = this.packTarget(userKey, sequence)
     const i = this.index.find(this.target, length)
-    if (i >= this.index.count) return undefined
-    if (this.filter !== undefined && !this.filter.keyMayMatch(this.index.offsets[i], userKey)) return undefined
+    if (i >= this.index.count) return false
+    if (this.filter !== undefined && !this.filter.keyMayMatch(this.index.offsets[i], userKey)) return false
     const block = this.readDataBlock(i, fillCache)
     let data = this.dataCursor
     if (data === undefined) data = this.dataCursor = block.iterator()
     else data.reset(block)
     data.seekInternalKey(this.target, length)
-    if (!data.valid() || !data.userKeyEquals(userKey)) return undefined
-    return { kind: data.kind(), sequence: data.sequence(), value: data.value() }
+    return data.valid() && data.userKeyEquals(userKey)
+  }
+
+  foundKind (): ValueKind {
+    return (this.dataCursor as BlockIterator).kind()
+  }
+
+  foundValue (): Buffer {
+    return (this.dataCursor as BlockIterator).value()
   }
 
   /** A two-level iterator: index, then data blocks, in both directions. */
@@ -128,9 +151,13 @@ export class Table {
     this.closed = true
     this.dataCursor = undefined
     const cache = this.blockCache
-    if (cache !== undefined && this.blocksCached) {
+    const stored = this.storedCache
+    if (this.blocksCached) {
       // Only data blocks are cached, and the index names every one of them.
-      for (let i = 0; i < this.index.count; i++) cache.delete(this.cacheId, this.index.offsets[i])
+      for (let i = 0; i < this.index.count; i++) {
+        cache?.delete(this.cacheId, this.index.offsets[i])
+        stored?.delete(this.cacheId, this.index.offsets[i])
+      }
     }
     try {
       this.file.close()
@@ -148,9 +175,20 @@ export class Table {
       const cached = cache.get(this.cacheId, offset)
       if (cached !== undefined) return cached
     }
-    const block = new Block(this.file.path, readBlock(this.file, this.index.handle(i, this.handle)))
-    this.checkCursor ??= block.iterator()
-    this.index.checkBlock(i, block, this.checkCursor, this.bounds)
+    const handle = this.index.handle(i, this.handle)
+    const storedCache = this.storedCache
+    let stored = storedCache?.get(this.cacheId, offset)
+    const checked = stored !== undefined
+    stored ??= readStoredBlock(this.file, handle)
+    const block = new Block(this.file.path, decodeBlock(this.file.path, stored, handle))
+    if (!checked) {
+      this.checkCursor ??= block.iterator()
+      this.index.checkBlock(i, block, this.checkCursor, this.bounds)
+      if (storedCache !== undefined) {
+        storedCache.set(this.cacheId, offset, stored)
+        this.blocksCached = true
+      }
+    }
     if (cache !== undefined && fillCache) {
       cache.set(this.cacheId, offset, block)
       this.blocksCached = true

@@ -108,6 +108,19 @@ export class Version {
     }
   }
 
+  /** Whether a level-0 file's key range holds userKey (a Get searches it then). */
+  level0Holds (file: FileMeta, userKey: Uint8Array): boolean {
+    return fileOverlaps(file, userKey, userKey)
+  }
+
+  /** The one file of sorted level `level` >= 1 a Get of (userKey, sequence) must search, if any. */
+  fileForGet (level: number, userKey: Uint8Array, sequence: number): FileMeta | undefined {
+    const files = this.files[level]
+    if (files.length === 0) return undefined
+    const i = firstFileForLookup(files, userKey, sequence)
+    return i < files.length && compareUserToInternal(userKey, files[i].smallest) >= 0 ? files[i] : undefined
+  }
+
   /** The candidate files of forEachFileForGet as a list (for tests and debugging). */
   filesForGet (userKey: Uint8Array, sequence = MAX_SEQUENCE): FileMeta[] {
     const out: FileMeta[] = []
