@@ -60,7 +60,7 @@ export function engineIterator (engine: Engine, options: IteratorOptions): DbIte
     lte: options.lte === undefined ? undefined : ownBytes(options.lte),
     reverse: options.reverse === true,
     sequence: options.snapshot?.sequence,
-    fillCache: options.fillCache === true
+    fillCache: typeof options.fillCache === 'boolean' ? options.fillCache : undefined
   })
 }
 

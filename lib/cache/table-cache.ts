@@ -11,7 +11,7 @@ import type { Env, RandomAccessFile } from '../env/env'
 import { isNotFound } from '../env/io-error'
 import { legacyTableFileName, tableFileName } from '../format/filename'
 import type { Block } from '../sstable/block'
-import { Table } from '../sstable/table'
+import { type FillCache, Table } from '../sstable/table'
 import type { FileBounds } from '../sstable/table-index'
 import type { FileMeta } from '../version/file-meta'
 
@@ -89,7 +89,7 @@ export class TableCache {
   }
 
   /** An iterator over the table of `file`, which stays acquired until the iterator is closed. */
-  iterator (file: FileMeta, fillCache: boolean): InternalIterator {
+  iterator (file: FileMeta, fillCache: FillCache): InternalIterator {
     const table = this.acquire(file.number, file.size, file)
     const inner = table.iterator(fillCache)
     const closeInner = inner.close.bind(inner)

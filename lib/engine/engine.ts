@@ -24,6 +24,7 @@ import { DbIterator, type KeyRange } from '../iterator/db-iterator'
 import { LevelIterator } from '../iterator/level-iterator'
 import { mergeIterators } from '../iterator/merging-iterator'
 import type { Block } from '../sstable/block'
+import type { FillCache } from '../sstable/table'
 import { NUM_LEVELS } from '../version/constants'
 import type { FileMeta } from '../version/file-meta'
 import { VersionSet } from '../version/version-set'
@@ -48,6 +49,7 @@ export interface ReadOptions {
 export interface IteratorOptions extends KeyRange {
   sequence?: number
   reverse?: boolean
+  /** true: cache every block read; false: none; default: the first blocks of each table (see table.ts). */
   fillCache?: boolean
 }
 
@@ -238,7 +240,7 @@ export class Engine {
   /** A snapshot of everything, synchronously: iterate it with valid/key/value/advance. */
   iterator (options: IteratorOptions): DbIterator {
     const sequence = options.sequence ?? this.versions.lastSequence
-    const fillCache = options.fillCache === true
+    const fillCache: FillCache = options.fillCache === undefined ? 'first-blocks' : options.fillCache
     const version = this.versions.current
     const memtables = this.memtables.pin()
     const children: InternalIterator[] = memtables.map((mem) => mem.iterator())

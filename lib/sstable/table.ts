@@ -24,6 +24,16 @@ export interface TableEntry {
 
 const FILTER_META_NAME = 'filter.' + BLOOM_FILTER_NAME
 
+/**
+ * Whether an iterator's blocks go into the block cache. 'first-blocks', the default for
+ * iterators, caches the first FIRST_BLOCKS_CACHED blocks each table iterator reads and not
+ * the rest: the blocks of short range reads (a seek and a few entries) are reused by the
+ * next read like a get's, while a long scan does not flush the cache (which is why LevelDB
+ * iterators do not fill it by default).
+ */
+export type FillCache = boolean | 'first-blocks'
+const FIRST_BLOCKS_CACHED = 2
+
 export class Table {
   readonly file: RandomAccessFile
   readonly fileSize: number
@@ -134,7 +144,7 @@ export class Table {
   }
 
   /** A two-level iterator: index, then data blocks, in both directions. */
-  iterator (fillCache: boolean): InternalIterator {
+  iterator (fillCache: FillCache): InternalIterator {
     return new TableIterator(this, fillCache)
   }
 
@@ -208,7 +218,8 @@ export class Table {
 /** The index on the outside (a block number), one data block at a time on the inside. */
 class TableIterator implements InternalIterator {
   private readonly table: Table
-  private readonly fillCache: boolean
+  private readonly fillCache: FillCache
+  private blocksRead = 0
   // The data block under the cursor: its number (-1 / count when off either end) and, once
   // loaded, an iterator over it.
   private blockIndex = -1
@@ -216,7 +227,7 @@ class TableIterator implements InternalIterator {
   private loaded = -1
   private target = Buffer.allocUnsafe(64)
 
-  constructor (table: Table, fillCache: boolean) {
+  constructor (table: Table, fillCache: FillCache) {
     this.table = table
     this.fillCache = fillCache
   }
@@ -288,7 +299,8 @@ class TableIterator implements InternalIterator {
     if (i < 0 || i >= this.table.blockCount) return false
     if (this.loaded === i && this.data !== undefined) return true
     this.loaded = -1
-    const block = this.table.readDataBlock(i, this.fillCache)
+    const fill = this.fillCache === 'first-blocks' ? this.blocksRead++ < FIRST_BLOCKS_CACHED : this.fillCache
+    const block = this.table.readDataBlock(i, fill)
     if (this.data === undefined) this.data = block.iterator()
     else this.data.reset(block)
     this.loaded = i
