@@ -113,7 +113,10 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
 
   async _open (options: AbstractOpenOptions & Record<string, unknown>): Promise<void> {
     const resolved = resolveOptions(options)
-    this[kEngine] = await Engine.open(this._location, resolved, (event, payload) => { this.emit(event, payload) })
+    const events = (event: string, payload: object): void => { this.emit(event, payload) }
+    this[kEngine] = resolved.readOnly
+      ? await Engine.openReadOnly(this._location, resolved, events)
+      : await Engine.open(this._location, resolved, events)
   }
 
   async _close (): Promise<void> {
@@ -221,6 +224,17 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
     if (this.status === 'opening') return this.deferAsync(async () => await this.compactRange(start, end, options as StartEndOptions<unknown>))
     const [startBytes, endBytes] = this.encodeRangeArguments('compactRange', start, end, options)
     await this.engine.compactRange(startBytes, endBytes)
+  }
+
+  /**
+   * Read-only instances (`readOnly: true`): catches up with what the process that writes the
+   * database has written since the open or the last refresh. Resolves when done; a no-op on
+   * a writable instance, which is always current.
+   */
+  async refresh (): Promise<void> {
+    if (this.status === 'opening') return this.deferAsync(async () => await this.refresh())
+    if (this.status !== 'open') throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open: cannot call refresh()')
+    await this.engine.refresh()
   }
 
   /** LevelDB's GetProperty: leveldb.num-files-at-levelN, leveldb.stats, leveldb.sstables, leveldb.approximate-memory-usage. */

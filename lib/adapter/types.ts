@@ -33,6 +33,12 @@ export interface OpenOptions extends AbstractOpenOptions {
   maxFileSize?: number | undefined
   /** Accepted for compatibility and ignored: one process opens a directory once. */
   multithreading?: boolean | undefined
+  /**
+   * Open without taking the lock and without writing to the directory, alongside a process
+   * that has it open for writing (or none); `db.refresh()` catches up with its writes.
+   * Writes reject with LEVEL_READ_ONLY.
+   */
+  readOnly?: boolean | undefined
 }
 
 export interface DatabaseOptions<K, V> extends AbstractDatabaseOptions<K, V>, Omit<OpenOptions, 'passive'> {}

@@ -104,6 +104,11 @@ export class TableCache {
     return inner
   }
 
+  /** Numbers of the tables open in the cache (pinned evicted ones aside). */
+  fileNumbers (): number[] {
+    return Array.from(this.slots.keys())
+  }
+
   /** Forgets fileNumber (its file is being deleted): closed now, or at its last release. */
   evict (fileNumber: number): void {
     const slot = this.slots.get(fileNumber)

@@ -50,6 +50,9 @@ export class BackgroundWork {
   // picked meanwhile could write outputs overlapping that file.
   private flushInstalling = false
   private compactionStop: Int32Array | undefined
+  // compactRange calls waiting for their turn: automatic compactions do not start meanwhile,
+  // or a steady write load would keep one running and the manual one would never get in.
+  private manualWaiting = 0
   // A file whose seek allowance ran out (point-read.ts): compacted when no level is over size.
   private seekCandidate: { level: number, file: FileMeta } | undefined
   private readonly picker: PickerOptions
@@ -77,7 +80,7 @@ export class BackgroundWork {
 
   /** Starts the next automatic compaction if one is due and none is running. */
   maybeScheduleCompaction (): void {
-    if (this.compacting !== undefined || this.stopped || this.ctx.errors.error !== undefined || this.flushInstalling) return
+    if (this.compacting !== undefined || this.stopped || this.ctx.errors.error !== undefined || this.flushInstalling || this.manualWaiting > 0) return
     const task = pickCompaction(this.ctx.versions.current, this.ctx.versions.compactPointers, this.picker, this.seekCandidate)
     if (task === undefined) return
     if (task.reason === 'seek') this.seekCandidate = undefined
@@ -108,19 +111,27 @@ export class BackgroundWork {
     for (let level = 0; level < Math.max(1, deepest); level++) {
       let from = begin
       for (;;) {
-        while (this.compacting !== undefined) await this.compacting
+        this.manualWaiting++
+        try {
+          while (this.compacting !== undefined) await this.compacting
+        } finally {
+          this.manualWaiting--
+        }
         if (errors.error !== undefined) throw errors.error
         if (this.stopped) return
         const task = pickRangeCompaction(versions.current, level, from, end, this.picker)
         if (task === undefined) break
         await this.startCompaction(task)
-        const last = task.inputs[0][task.inputs[0].length - 1]
-        const lastKey = largestUserKey(last)
+        // Level-0 inputs overlap and are not in key order: go on past the largest of them.
+        let lastKey = largestUserKey(task.inputs[0][0])
+        for (const file of task.inputs[0]) if (compareBytes(largestUserKey(file), lastKey) > 0) lastKey = largestUserKey(file)
         if (end !== undefined && compareBytes(lastKey, end) >= 0) break
         // Continue just past the last input; a key equal to lastKey was fully included.
         from = Buffer.concat([lastKey, Buffer.from([0])])
       }
     }
+    // Automatic compactions held back while this one waited may be due.
+    this.maybeScheduleCompaction()
     // Space is what users call this for: hand it back before resolving.
     this.ctx.sweeper.request()
     await this.ctx.sweeper.idle()

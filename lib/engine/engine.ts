@@ -32,6 +32,7 @@ import { BackgroundWork } from './background'
 import { BackgroundErrors } from './background-errors'
 import { MemTables } from './memtables'
 import { PointReader } from './point-read'
+import { ReadOnlyView, readOnlyError } from './read-only'
 import { FileSweeper } from './obsolete-files'
 import type { EngineOptions } from './options'
 import { approximateSize, LevelStats, property } from './properties'
@@ -70,6 +71,8 @@ export class Engine {
   private readonly sweeper: FileSweeper
   private readonly background: BackgroundWork
   private readonly stats = new LevelStats()
+  private readonly view: ReadOnlyView | undefined
+  private refreshing: Promise<void> = Promise.resolve()
   private readonly pointReader: PointReader
   private closed = false
 
@@ -79,7 +82,8 @@ export class Engine {
     private readonly lock: FileLock,
     private readonly infoLog: InfoLog,
     readonly versions: VersionSet,
-    events: EngineEvents
+    events: EngineEvents,
+    readOnly = false
   ) {
     this.env = options.env
     this.memtables = new MemTables(options.writeBufferSize)
@@ -88,7 +92,10 @@ export class Engine {
     // which its memory-mapped tables read without a system call; we keep them ourselves.
     this.storedCache = new BlockCache<Buffer>(options.cacheSize, (stored) => stored.length)
     // As LevelDB, keep ten descriptors of maxOpenFiles for the WAL, MANIFEST and others.
-    this.tableCache = new TableCache(this.env, location, options.maxOpenFiles - 10, this.blockCache, this.storedCache)
+    // (A read-only view keeps every table of the versions it uses open: see read-only.ts.)
+    const openTables = readOnly ? Infinity : options.maxOpenFiles - 10
+    this.tableCache = new TableCache(this.env, location, openTables, this.blockCache, this.storedCache)
+    if (readOnly) this.view = new ReadOnlyView(this.env, location, infoLog, this.tableCache, options.writeBufferSize)
     this.errors = new BackgroundErrors(() => this.resume(), (event, payload) => {
       if (event === 'resumed') {
         this.background.maybeScheduleCompaction()
@@ -153,6 +160,53 @@ export class Engine {
     }
   }
 
+  /**
+   * Opens `location` read-only: no lock, not a byte written (read-only.ts). A missing
+   * database fails as with createIfMissing: false.
+   */
+  static async openReadOnly (location: string, options: EngineOptions, events: EngineEvents = () => {}): Promise<Engine> {
+    if (!options.env.exists(currentFileName(location))) {
+      throw new Error(`Invalid argument: ${location}: does not exist (create_if_missing is false)`)
+    }
+    const engine = new Engine(location, options, { release: () => {} }, InfoLog.noop(), new VersionSet(options.env, location), events, true)
+    try {
+      await engine.refresh()
+    } catch (err) {
+      await engine.close()
+      throw err
+    }
+    return engine
+  }
+
+  /** Read-only instances: catches up with what the writer has written since (read-only.ts). */
+  async refresh (): Promise<void> {
+    const view = this.view
+    if (view === undefined) return
+    // One refresh at a time; a refresh asked for meanwhile waits for it, then runs.
+    const previous = this.refreshing
+    const run = previous.then(async () => {
+      if (this.closed) return
+      const state = await view.load(this.memtables.mem)
+      if (this.closed) return
+      this.versions.adopt(state.versions, state.lastSequence)
+      if (!state.sameMemTable) this.memtables.replaceAll(state.mem)
+      view.committed(state)
+      this.forgetUnusedTables()
+    })
+    this.refreshing = run.catch(() => {})
+    return await run
+  }
+
+  /** Read-only: closes tables no version in use names any more (the writer may have deleted them). */
+  private forgetUnusedTables (): void {
+    const live = this.versions.liveTableNumbers()
+    for (const number of this.tableCache.fileNumbers()) if (!live.has(number)) this.tableCache.evict(number)
+  }
+
+  get isReadOnly (): boolean {
+    return this.view !== undefined
+  }
+
   private get currentWal (): WalManager {
     if (this.wal === undefined) throw new Error('Engine: no WAL before recovery finished')
     return this.wal
@@ -199,22 +253,27 @@ export class Engine {
   // --- write path (write-path.ts) ---
 
   put (key: string | Uint8Array, value: string | Uint8Array, sync: boolean): Promise<void> {
+    if (this.view !== undefined) return Promise.reject(readOnlyError())
     return this.writes.put(key, value, sync)
   }
 
   del (key: string | Uint8Array, sync: boolean): Promise<void> {
+    if (this.view !== undefined) return Promise.reject(readOnlyError())
     return this.writes.del(key, sync)
   }
 
   batch (operations: ReadonlyArray<{ type: 'put' | 'del', key: string | Uint8Array, value?: string | Uint8Array }>, sync: boolean): Promise<void> {
+    if (this.view !== undefined) return Promise.reject(readOnlyError())
     return this.writes.batch(operations, sync)
   }
 
   writeEncoded (encoded: Uint8Array, sync: boolean): Promise<void> {
+    if (this.view !== undefined) return Promise.reject(readOnlyError())
     return this.writes.writeEncoded(encoded, sync)
   }
 
   compactRange (begin: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
+    if (this.view !== undefined) return Promise.reject(readOnlyError())
     return this.background.compactRange(begin, end, () => this.writes.flushMemTable())
   }
 
@@ -226,23 +285,26 @@ export class Engine {
    */
   get (key: Uint8Array, options: ReadOptions): Buffer | undefined {
     const sequence = options.sequence ?? this.versions.lastSequence
-    const mem = this.memtables.mem
+    // A read-only instance's snapshot reads the state it was taken in (a refresh moves on).
+    const held = options.sequence === undefined ? undefined : this.snapshots.stateOf(options.sequence)
+    const mem = held?.memtables[0] ?? this.memtables.mem
     let node = mem.find(key, 0, key.length, sequence)
     if (node !== 0) return mem.kindOf(node) === ValueKind.Value ? mem.valueOf(node) : undefined
-    const imm = this.memtables.imm
+    const imm = held === undefined ? this.memtables.imm : held.memtables[1]
     if (imm !== undefined) {
       node = imm.find(key, 0, key.length, sequence)
       if (node !== 0) return imm.kindOf(node) === ValueKind.Value ? imm.valueOf(node) : undefined
     }
-    return this.pointReader.get(this.versions.current, key, sequence, options.fillCache !== false)
+    return this.pointReader.get(held?.version ?? this.versions.current, key, sequence, options.fillCache !== false)
   }
 
   /** A snapshot of everything, synchronously: iterate it with valid/key/value/advance. */
   iterator (options: IteratorOptions): DbIterator {
     const sequence = options.sequence ?? this.versions.lastSequence
     const fillCache: FillCache = options.fillCache === undefined ? 'first-blocks' : options.fillCache
-    const version = this.versions.current
-    const memtables = this.memtables.pin()
+    const held = options.sequence === undefined ? undefined : this.snapshots.stateOf(options.sequence)
+    const version = held?.version ?? this.versions.current
+    const memtables = this.memtables.pin(held?.memtables)
     const children: InternalIterator[] = memtables.map((mem) => mem.iterator())
     const source = {
       open: (file: FileMeta): InternalIterator => this.tableCache.iterator(file, fillCache)
@@ -253,18 +315,35 @@ export class Engine {
     }
     this.versions.pin(version)
     return new DbIterator(mergeIterators(children), sequence, options, options.reverse === true, () => {
-      if (this.versions.unpin(version) && !this.closed) this.sweeper.request()
       this.memtables.unpin(memtables)
+      if (this.versions.unpin(version) && !this.closed) this.versionReleased()
     })
   }
 
-  /** Pins the latest sequence for an explicit snapshot. */
+  /** The last reader of an old version let go: its files may go now. */
+  private versionReleased (): void {
+    if (this.view !== undefined) this.forgetUnusedTables()
+    else this.sweeper.request()
+  }
+
+  /**
+   * Pins the latest sequence for an explicit snapshot. A read-only instance also pins the
+   * version and memtables, which its next refresh replaces: the writer compacts away what
+   * only the reader's snapshot still needed, so the snapshot keeps reading the old state.
+   */
   snapshot (): number {
-    return this.snapshots.acquire(this.versions.lastSequence)
+    const sequence = this.versions.lastSequence
+    if (this.view === undefined) return this.snapshots.acquire(sequence)
+    const version = this.versions.current
+    this.versions.pin(version)
+    return this.snapshots.acquire(sequence, { version, memtables: this.memtables.pin() })
   }
 
   releaseSnapshot (sequence: number): void {
-    this.snapshots.release(sequence)
+    const held = this.snapshots.release(sequence)
+    if (held === undefined) return
+    this.memtables.unpin(held.memtables)
+    if (this.versions.unpin(held.version) && !this.closed) this.versionReleased()
   }
 
   approximateSize (start: Uint8Array, end: Uint8Array): number {
@@ -299,6 +378,7 @@ export class Engine {
     if (this.closed) return
     this.closed = true
     try {
+      await this.refreshing
       this.errors.stop()
       this.writes.queue.close()
       await this.writes.queue.idle()

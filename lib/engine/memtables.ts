@@ -72,11 +72,19 @@ export class MemTables {
     this.retire(old)
   }
 
-  /** The memtables a new iterator reads, newest first, each pinned until unpin(). */
-  pin (): MemTable[] {
-    const list = this.imm === undefined ? [this.mem] : [this.mem, this.imm]
+  /** The memtables a new iterator reads (or those of `held`), newest first, each pinned until unpin(). */
+  pin (held?: MemTable[]): MemTable[] {
+    const list = held !== undefined ? held.slice() : this.imm === undefined ? [this.mem] : [this.mem, this.imm]
     for (const mem of list) mem.refs++
     return list
+  }
+
+  /** Read-only instances: a refresh brings a memtable of its own; the old ones retire. */
+  replaceAll (mem: MemTable): void {
+    const old = [this.mem, this.imm]
+    this.mem = mem
+    this.imm = undefined
+    for (const table of old) if (table !== undefined) this.retire(table)
   }
 
   unpin (list: MemTable[]): void {

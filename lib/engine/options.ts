@@ -11,6 +11,8 @@ export interface EngineOptions {
   env: Env
   createIfMissing: boolean
   errorIfExists: boolean
+  /** Open without the lock and write nothing (engine/read-only.ts). */
+  readOnly: boolean
   compression: boolean
   cacheSize: number
   writeBufferSize: number
@@ -24,6 +26,7 @@ export const DEFAULT_OPTIONS: EngineOptions = Object.freeze({
   env: nodeEnv,
   createIfMissing: true,
   errorIfExists: false,
+  readOnly: false,
   compression: true,
   cacheSize: 8 * 1024 * 1024,
   writeBufferSize: 4 * 1024 * 1024,
@@ -67,6 +70,7 @@ export function resolveOptions (options: Record<string, unknown>): EngineOptions
     env: readEnv(options.env),
     createIfMissing: readBoolean('createIfMissing', options.createIfMissing, DEFAULT_OPTIONS.createIfMissing),
     errorIfExists: readBoolean('errorIfExists', options.errorIfExists, DEFAULT_OPTIONS.errorIfExists),
+    readOnly: readBoolean('readOnly', options.readOnly, DEFAULT_OPTIONS.readOnly),
     compression: readBoolean('compression', options.compression, DEFAULT_OPTIONS.compression),
     cacheSize: readNumber('cacheSize', options.cacheSize, DEFAULT_OPTIONS.cacheSize),
     writeBufferSize: readNumber('writeBufferSize', options.writeBufferSize, DEFAULT_OPTIONS.writeBufferSize),

@@ -21,6 +21,7 @@ import { MAX_USABLE_SEQUENCE, TRAILER_SIZE, trailerSequence } from '../format/in
 import { emptyEdit, type VersionEdit } from '../version/version-edit'
 import type { VersionSet } from '../version/version-set'
 import { LogReader } from '../wal/log-reader'
+import { BLOCK_SIZE } from '../wal/log-format'
 import { applyBatch, batchSequence, checkBatch } from '../wal/write-batch'
 import * as path from 'path'
 import type { MemTables } from './memtables'
@@ -29,6 +30,8 @@ import type { EngineOptions } from './options'
 export interface ReplayOptions {
   /** Open: stop at damage. Repair: skip it. */
   stopAtDamage: boolean
+  /** Where in the file to start: the end of the last whole record an earlier replay read (default 0). */
+  from?: number
   /** The highest sequence replayed before this log; batches not past it are skipped. */
   appliedSequence: number
   /** Takes one checked batch; may wait (recovery flushes a full memtable). */
@@ -50,13 +53,17 @@ export interface ReplayResult {
 export async function replayLog (env: Env, location: string, number: number, infoLog: InfoLog, options: ReplayOptions): Promise<ReplayResult> {
   const file = logFileName(location, number)
   const name = path.basename(file)
-  const data = await env.readFileAsync(file)
+  // Reading on in a log: from the start of the block that holds `from` (offsets below are
+  // relative to `base`).
+  const from = options.from ?? 0
+  const base = from - (from % BLOCK_SIZE)
+  const data = base === 0 ? await env.readFileAsync(file) : readTail(env, file, base)
   let damage: string | undefined
   const reader = new LogReader(data, (c) => {
-    const what = `${c.reason} at offset ${c.offset} (${c.bytes} bytes)`
+    const what = `${c.reason} at offset ${base + c.offset} (${c.bytes} bytes)`
     if (options.stopAtDamage) damage ??= what
     else infoLog.write(`Log #${number}: dropped ${what}`)
-  })
+  }, from - base)
   const result: ReplayResult = { damaged: false, end: 0, appliedSequence: options.appliedSequence, batches: 0, skippedBatches: 0 }
   let appliedEnd = 0
   for (let record = reader.next(); record !== undefined && damage === undefined; record = reader.next()) {
@@ -93,12 +100,22 @@ export async function replayLog (env: Env, location: string, number: number, inf
     result.appliedSequence = last
     appliedEnd = reader.lastRecordEnd
   }
-  result.end = reader.lastRecordEnd
+  result.end = base + reader.lastRecordEnd
   if (damage !== undefined) {
     result.damaged = true
     infoLog.write(`Log #${number} (${name}): ${damage}; kept the records before it and dropped the remaining ${data.length - appliedEnd} bytes of this log`)
   }
   return result
+}
+
+/** The bytes of `file` from `offset` to its end (empty if it is shorter). */
+function readTail (env: Env, file: string, offset: number): Buffer {
+  const reader = env.openRandomAccess(file)
+  try {
+    return reader.size > offset ? reader.read(offset, reader.size - offset) : Buffer.alloc(0)
+  } finally {
+    reader.close()
+  }
 }
 
 /** The WALs open must replay, oldest first: those from the MANIFEST's log number on. */

@@ -129,19 +129,36 @@ export class WritePath implements WriteTarget {
   }
 
   /** Flushes the memtable (if it holds anything) and waits until that is done. */
+  /**
+   * Makes what was written before the call durable in tables: seals the memtable (unless a
+   * write has sealed it meanwhile) and waits until it and any older one are flushed.
+   */
   async flushMemTable (): Promise<void> {
-    await this.queue.idle()
-    while (this.background.flushing !== undefined) await this.background.flushing
-    this.checkWritable()
-    if (!this.memtables.mem.empty) {
-      try {
-        this.background.switchMemTable()
-      } catch (err) {
-        this.errors.set(err as Error, 'wal')
-        throw err
+    const memtables = this.memtables
+    const target = memtables.mem
+    const older = memtables.imm
+    // The switch must fall between write groups: a group whose WAL append is under way would
+    // otherwise have its record in the old log and its entries in the new memtable, and the
+    // old log is deleted once the flush is done.
+    while (memtables.mem === target && !target.empty) {
+      if (this.background.flushing !== undefined) {
+        await this.background.flushing
+        continue
       }
+      await this.queue.between(() => {
+        if (memtables.mem !== target || this.background.flushing !== undefined) return
+        this.checkWritable()
+        try {
+          this.background.switchMemTable()
+        } catch (err) {
+          this.errors.set(err as Error, 'wal')
+          throw err
+        }
+      })
     }
-    while (this.background.flushing !== undefined) await this.background.flushing
+    while ((memtables.imm === target || (older !== undefined && memtables.imm === older)) && this.background.flushing !== undefined) {
+      await this.background.flushing
+    }
     this.checkWritable()
   }
 }

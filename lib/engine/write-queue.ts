@@ -57,6 +57,7 @@ export class WriteQueue {
   private waited = false
   private closing = false
   private idleWaiters: Array<() => void> = []
+  private barriers: Array<() => void> = []
   private spare: Group | undefined
 
   constructor (private readonly target: WriteTarget) {}
@@ -88,9 +89,39 @@ export class WriteQueue {
     this.closing = true
   }
 
+  /** Whether no write is being committed or waits to be. */
+  get isIdle (): boolean {
+    return !this.busy && !this.scheduled && this.open === undefined
+  }
+
+  /**
+   * Runs `operation` between write groups: at once if no group is being logged, else as
+   * soon as the one under way is done, before the next. For what must not happen during an
+   * append (sealing the memtable: the record would go to one log, its entries to the next
+   * memtable).
+   */
+  between<T> (operation: () => T): Promise<T> {
+    if (!this.busy) {
+      try {
+        return Promise.resolve(operation())
+      } catch (err) {
+        return Promise.reject(err)
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.barriers.push(() => {
+        try {
+          resolve(operation())
+        } catch (err) {
+          reject(err)
+        }
+      })
+    })
+  }
+
   /** Resolves once every write accepted so far has settled. */
   idle (): Promise<void> {
-    if (!this.busy && !this.scheduled && this.open === undefined) return Promise.resolve()
+    if (this.isIdle) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
@@ -119,7 +150,14 @@ export class WriteQueue {
 
   private resume (): void {
     this.busy = false
+    this.runBarriers()
     this.drain()
+  }
+
+  private runBarriers (): void {
+    const barriers = this.barriers
+    this.barriers = []
+    for (const run of barriers) run()
   }
 
   private commitGroup (group: Group): void {
@@ -159,6 +197,7 @@ export class WriteQueue {
       ? cause as Error
       : ioError(`write-ahead log: ${(cause as Error).message}`, cause)
     this.busy = false
+    this.runBarriers()
     group?.reject(err)
     if (this.open !== undefined) {
       this.open.reject(err)

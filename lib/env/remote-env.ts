@@ -5,24 +5,39 @@
 //
 //   worker                                  main thread (serveEnv)
 //   post {id, target, method, args} ──────▶ runs env[method] or handle[method]
-//   Atomics.wait(flag)                      post {id, ok, value | error}; flag = 1; notify
-//   receiveMessageOnPort ◀──────────────────┘
+//   Atomics.wait(state)                     writes the reply, serialized, into the mailbox
+//   reads the mailbox ◀──────────────────── state = reply length; notify
+//
+// Replies travel through shared memory rather than back through the port: a message posted
+// back was sometimes not yet receivable (with receiveMessageOnPort) when the worker woke,
+// and with two workers served at once some never were. A reply larger than the mailbox is
+// announced with its size (as a negative length); the worker sends a mailbox big enough
+// and the reply follows in it.
 //
 // Files come back as handles (numbers) and are used through the same channel. Only the
 // synchronous methods cross; the Async ones run the synchronous call. Slow, and meant for
 // tests: NodeEnv's workers open their own files instead.
 
-import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'worker_threads'
+import * as v8 from 'v8'
+import { MessageChannel, type MessagePort } from 'worker_threads'
 import { levelError } from '../base/errors'
 import type { Env, FileLock, RandomAccessFile, WritableFile } from './env'
 import { type TransferableError, reviveError, transferableError } from './io-error'
 
+const MAILBOX_BYTES = 64 * 1024
+// state[0]: WAITING while the worker waits, else the reply's length (negative: too big)
+const WAITING = 0x7fffffff
+
 export interface EnvChannel {
   port: MessagePort
+  /** Int32Array(1): the reply state. */
   signal: SharedArrayBuffer
+  mailbox: SharedArrayBuffer
 }
 
 interface Request {
+  /** A bigger mailbox for the reply that did not fit, instead of a call. */
+  mailbox?: SharedArrayBuffer
   id: number
   /** 0 for the environment itself, else a file handle. */
   target: number
@@ -48,10 +63,29 @@ interface Reply {
 export function serveEnv (env: Env): { channel: EnvChannel, close: () => void } {
   const { port1, port2 } = new MessageChannel()
   const signal = new SharedArrayBuffer(4)
-  const flag = new Int32Array(signal)
+  const state = new Int32Array(signal)
+  let mailbox = new SharedArrayBuffer(MAILBOX_BYTES)
+  let oversized: Buffer | undefined
   const files = new Map<number, WritableFile | RandomAccessFile>()
   let nextHandle = 1
+  const deliver = (bytes: Buffer): void => {
+    if (bytes.length > mailbox.byteLength) {
+      oversized = bytes
+      Atomics.store(state, 0, -bytes.length)
+    } else {
+      new Uint8Array(mailbox).set(bytes)
+      Atomics.store(state, 0, bytes.length)
+    }
+    Atomics.notify(state, 0)
+  }
   port1.on('message', (request: Request) => {
+    if (request.mailbox !== undefined) {
+      mailbox = request.mailbox
+      const bytes = oversized as Buffer
+      oversized = undefined
+      deliver(bytes)
+      return
+    }
     let reply: Reply
     try {
       const target: Record<string, unknown> | undefined = request.target === 0
@@ -73,12 +107,16 @@ export function serveEnv (env: Env): { channel: EnvChannel, close: () => void } 
     } catch (err) {
       reply = { id: request.id, ok: false, error: transferableError(err) }
     }
-    port1.postMessage(reply)
-    Atomics.store(flag, 0, 1)
-    Atomics.notify(flag, 0)
+    let bytes: Buffer
+    try {
+      bytes = v8.serialize(reply)
+    } catch (err) {
+      bytes = v8.serialize({ id: reply.id, ok: false, error: transferableError(err) })
+    }
+    deliver(bytes)
   })
   return {
-    channel: { port: port2, signal },
+    channel: { port: port2, signal, mailbox },
     close: () => {
       for (const file of files.values()) {
         try { file.close() } catch {}
@@ -97,27 +135,44 @@ function isFile (value: unknown): value is WritableFile | RandomAccessFile {
 /** The worker's side: an Env whose every call runs on the thread that served the channel. */
 export class RemoteEnv implements Env {
   readonly threading = 'remote' as const
-  private readonly flag: Int32Array
+  private readonly state: Int32Array
+  private mailbox: SharedArrayBuffer
   private nextId = 1
 
   constructor (private readonly channel: EnvChannel) {
-    this.flag = new Int32Array(channel.signal)
+    this.state = new Int32Array(channel.signal)
+    this.mailbox = channel.mailbox
   }
 
   call (target: number, method: string, args: unknown[]): Reply {
     const id = this.nextId++
-    Atomics.store(this.flag, 0, 0)
+    Atomics.store(this.state, 0, WAITING)
     this.channel.port.postMessage({ id, target, method, args } satisfies Request)
-    Atomics.wait(this.flag, 0, 0)
-    const received = receiveMessageOnPort(this.channel.port)
-    const reply = received?.message as Reply | undefined
-    if (reply === undefined || reply.id !== id) throw new Error(`remote env: no reply to ${method}`)
+    let length = this.awaitReply()
+    if (length < 0) {
+      // Too big for the mailbox: send one that fits, the reply comes in it.
+      this.mailbox = new SharedArrayBuffer(-length * 2)
+      Atomics.store(this.state, 0, WAITING)
+      this.channel.port.postMessage({ id, target: 0, method: '', args: [], mailbox: this.mailbox } satisfies Request)
+      length = this.awaitReply()
+    }
+    const reply = v8.deserialize(Buffer.from(this.mailbox, 0, length)) as Reply
+    if (reply.id !== id) throw new Error(`remote env: the reply to ${method} is another call's`)
     if (!reply.ok) throw reviveError(reply.error as TransferableError)
     return reply
   }
 
   close (): void {
     this.channel.port.close()
+  }
+
+  /** Waits until the state holds a reply length. A wait can end with nothing there yet. */
+  private awaitReply (): number {
+    for (;;) {
+      Atomics.wait(this.state, 0, WAITING)
+      const length = Atomics.load(this.state, 0)
+      if (length !== WAITING) return length
+    }
   }
 
   private fileCall (method: string, args: unknown[]): FileValue {

@@ -226,6 +226,16 @@ export class VersionSet {
     return result
   }
 
+  /** Read-only instances: takes the state another VersionSet recovered (a refresh). */
+  adopt (other: VersionSet, lastSequence: number): void {
+    this.current = other.current
+    this.logNumber = other.logNumber
+    this.prevLogNumber = other.prevLogNumber
+    this.nextFileNumber = other.nextFileNumber
+    this.manifestNumber = other.manifestNumber
+    this.lastSequence = Math.max(this.lastSequence, lastSequence)
+  }
+
   /** Keeps `version`'s files from deletion until unpin(version). */
   pin (version: Version): void {
     this.pinned.set(version, (this.pinned.get(version) ?? 0) + 1)

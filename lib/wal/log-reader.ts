@@ -68,9 +68,16 @@ export class LogReader {
   private zeroScanFrom = -1
   private zeroScanTo = -1
 
-  constructor (data: Uint8Array, onCorruption: (c: LogCorruption) => void) {
+  /**
+   * `data` holds the file's bytes from a block boundary on; reading starts `startAt` bytes
+   * into it, which must be where a record starts (a lastRecordEnd of an earlier read), so that
+   * a reader can go on where it stopped in a log that grows. Offsets are relative to `data`.
+   */
+  constructor (data: Uint8Array, onCorruption: (c: LogCorruption) => void, startAt = 0) {
     this.data = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     this.onCorruption = onCorruption
+    this.position = startAt
+    this.lastEnd = startAt
   }
 
   /** File offset just past the last whole record returned (0 before the first). */
