@@ -119,6 +119,8 @@ export class WritePath implements WriteTarget {
   apply (batch: Buffer, firstSequence: number, count: number): void {
     applyBatch(this.memtables.mem, batch, firstSequence)
     this.versions.lastSequence = firstSequence + count - 1
+    // With the sequence, in the same step: a checkpoint reads both together.
+    this.wal().markApplied()
   }
 
   lastSequence (): number {
