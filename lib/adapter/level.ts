@@ -8,7 +8,7 @@ import type {
   AbstractSnapshot, AbstractValueIterator
 } from 'abstract-level'
 import type {
-  BatchOptions, ChainedBatchWriteOptions, DatabaseOptions, DelOptions, GetManyOptions, GetOptions, HasManyOptions,
+  BatchOptions, ChainedBatchWriteOptions, CheckpointInfo, DatabaseOptions, DelOptions, GetManyOptions, GetOptions, HasManyOptions,
   HasOptions, IteratorOptions, KeyIteratorOptions, OpenOptions, PutOptions, StartEndOptions, ValueIteratorOptions
 } from './types'
 import { Engine } from '../engine/engine'
@@ -221,6 +221,22 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
     if (this.status === 'opening') return this.deferAsync(async () => await this.compactRange(start, end, options as StartEndOptions<unknown>))
     const [startBytes, endBytes] = this.encodeRangeArguments('compactRange', start, end, options)
     await this.engine.compactRange(startBytes, endBytes)
+  }
+
+  /**
+   * Makes a consistent copy of the database in `targetDir` (which must not exist, or be an
+   * empty directory) while writes go on: it holds every write acknowledged before the call and
+   * none after its `sequence`, and opens as a database in lsm-level and in classic-level.
+   * Tables are hard-linked where the file system allows (copied otherwise), so on one file
+   * system its time does not grow with the data. Resolves once everything is synced.
+   */
+  async checkpoint (targetDir: string): Promise<CheckpointInfo> {
+    if (typeof targetDir !== 'string' || targetDir === '') {
+      throw new TypeError("The first argument 'targetDir' must be a non-empty string")
+    }
+    if (this.status === 'opening') return this.deferAsync(async () => await this.checkpoint(targetDir))
+    if (this.status !== 'open') throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open: cannot call checkpoint()')
+    return await this.engine.checkpoint(targetDir)
   }
 
   /** LevelDB's GetProperty: leveldb.num-files-at-levelN, leveldb.stats, leveldb.sstables, leveldb.approximate-memory-usage. */

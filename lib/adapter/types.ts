@@ -69,3 +69,17 @@ export type ValueIteratorOptions<K, V> = AbstractValueIteratorOptions<K, V> & Ad
 export interface StartEndOptions<K> {
   keyEncoding?: string | Transcoder.PartialEncoder<K> | undefined
 }
+
+/** What `db.checkpoint(targetDir)` made. */
+export interface CheckpointInfo {
+  /** The last sequence number the copy holds: every write up to it, none after. */
+  sequence: number
+  /** Tables in the copy. */
+  tables: number
+  /** Tables hard-linked into the copy (no data copied). */
+  linked: number
+  /** Tables copied, where the file system could not link them (EXDEV, EPERM, ENOTSUP, EMLINK). */
+  copied: number
+  /** Bytes of write-ahead log copied (the writes not in tables yet). */
+  walBytes: number
+}

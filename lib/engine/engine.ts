@@ -29,6 +29,7 @@ import type { FileMeta } from '../version/file-meta'
 import { VersionSet } from '../version/version-set'
 import { BackgroundWork } from './background'
 import { BackgroundErrors } from './background-errors'
+import { type CheckpointResult, Checkpoints } from './checkpoint'
 import { MemTables } from './memtables'
 import { FileSweeper } from './obsolete-files'
 import type { EngineOptions } from './options'
@@ -66,6 +67,7 @@ export class Engine {
   private readonly sweeper: FileSweeper
   private readonly background: BackgroundWork
   private readonly stats = new LevelStats()
+  private readonly checkpoints: Checkpoints
   private closed = false
 
   private constructor (
@@ -111,6 +113,15 @@ export class Engine {
       stats: this.stats
     })
     this.writes = new WritePath(this.memtables, versions, this.background, this.errors, () => this.currentWal)
+    this.checkpoints = new Checkpoints({
+      env: this.env,
+      location,
+      versions,
+      wal: () => this.currentWal,
+      unpin: (version) => {
+        if (versions.unpin(version) && !this.closed) this.sweeper.request()
+      }
+    })
   }
 
   static async open (location: string, options: EngineOptions, events: EngineEvents = () => {}): Promise<Engine> {
@@ -198,6 +209,11 @@ export class Engine {
 
   compactRange (begin: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
     return this.background.compactRange(begin, end, () => this.writes.flushMemTable())
+  }
+
+  /** A consistent copy of the database in `target`, made while writes go on (checkpoint.ts). */
+  checkpoint (target: string): Promise<CheckpointResult> {
+    return this.checkpoints.create(target)
   }
 
   // --- read path ---
@@ -294,6 +310,9 @@ export class Engine {
     if (this.closed) return
     this.closed = true
     try {
+      // A checkpoint in progress still reads this directory: let it finish under the LOCK.
+      this.checkpoints.stop()
+      await this.checkpoints.idle()
       this.errors.stop()
       this.writes.queue.close()
       await this.writes.queue.idle()
