@@ -27,6 +27,7 @@ import type { Block } from '../sstable/block'
 import { NUM_LEVELS } from '../version/constants'
 import type { FileMeta } from '../version/file-meta'
 import { VersionSet } from '../version/version-set'
+import { Activity, type EngineStats, guardListeners } from './activity'
 import { BackgroundWork } from './background'
 import { BackgroundErrors } from './background-errors'
 import { type CheckpointResult, Checkpoints } from './checkpoint'
@@ -68,6 +69,7 @@ export class Engine {
   private readonly background: BackgroundWork
   private readonly stats = new LevelStats()
   private readonly checkpoints: Checkpoints
+  private readonly activity: Activity
   private closed = false
 
   private constructor (
@@ -83,12 +85,14 @@ export class Engine {
     this.blockCache = new BlockCache(options.cacheSize)
     // As LevelDB, keep ten descriptors of maxOpenFiles for the WAL, MANIFEST and others.
     this.tableCache = new TableCache(this.env, location, options.maxOpenFiles - 10, this.blockCache)
+    const emit = guardListeners(events)
+    this.activity = new Activity(emit)
     this.errors = new BackgroundErrors(() => this.resume(), (event, payload) => {
       if (event === 'resumed') {
         this.background.maybeScheduleCompaction()
         this.sweeper.request()
       }
-      events(event, payload)
+      emit(event, payload)
     }, (message) => infoLog.write(message))
     this.sweeper = new FileSweeper(this.env, location, infoLog, () => ({
       tables: versions.liveTableNumbers(),
@@ -110,9 +114,10 @@ export class Engine {
       infoLog,
       errors: this.errors,
       sweeper: this.sweeper,
-      stats: this.stats
+      stats: this.stats,
+      activity: this.activity
     })
-    this.writes = new WritePath(this.memtables, versions, this.background, this.errors, () => this.currentWal)
+    this.writes = new WritePath(this.memtables, versions, this.background, this.errors, () => this.currentWal, this.activity)
     this.checkpoints = new Checkpoints({
       env: this.env,
       location,
@@ -284,6 +289,19 @@ export class Engine {
 
   property (name: string): string {
     return property(name, this.versions.current, this.stats, () => this.approximateMemoryUsage())
+  }
+
+  /** Counters since open and the live state, as a plain object (activity.ts). */
+  statistics (): EngineStats {
+    return this.activity.stats({
+      wal: this.wal,
+      blockCache: this.blockCache,
+      tableCache: this.tableCache,
+      memtables: this.memtables,
+      version: this.versions.current,
+      lastSequence: this.versions.lastSequence,
+      errors: this.errors
+    })
   }
 
   approximateMemoryUsage (): number {
