@@ -11,7 +11,8 @@
 //
 // The pieces, one file each: memtables.ts, wal-manager.ts, write-queue.ts (group commit),
 // recovery.ts (log replay), background.ts (flush and compaction), obsolete-files.ts,
-// background-errors.ts (the error state and its recovery), properties.ts.
+// background-errors.ts (the error state and its recovery), properties.ts, checkpoint.ts,
+// activity.ts and write-stalls.ts (events and stats).
 
 import type { InternalIterator } from '../base/internal-iterator'
 import { BlockCache } from '../cache/lru-cache'

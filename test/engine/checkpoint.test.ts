@@ -216,6 +216,42 @@ for (const code of ['EXDEV', 'EPERM', 'ENOTSUP'] as const) {
   })
 }
 
+test('checkpoint on one file system reads no table data: links only, so its cost does not grow with the tables', async (t) => {
+  const mem = new MemEnv()
+  const env = new FaultEnv(mem)
+  const db = new LsmLevel<string, string>('/cp/src', { env, writeBufferSize: 64 * 1024 })
+  await db.open()
+  for (let i = 0; i < 5000; i += 100) {
+    await db.batch(Array.from({ length: 100 }, (_v, j) => ({ type: 'put' as const, key: key(i + j), value: value(i + j) })))
+  }
+  await db.compactRange(key(0), key(99999)) // no background work left to read tables meanwhile
+  const reads = env.inject({ op: ['open', 'read', 'readFile'], file: /\.ldb$/ })
+  const info = await db.checkpoint('/cp/target')
+  t.ok(info.tables > 0, `${info.tables} tables in the copy`)
+  t.equal(reads.seen, 0, 'no table was opened or read')
+  await db.close()
+})
+
+test('checkpoint keeps a legacy .sst table\'s name (LevelDB before 1.14 wrote them)', async (t) => {
+  const mem = new MemEnv()
+  let db = new LsmLevel<string, string>('/cp/src', { env: mem })
+  await db.open()
+  for (let i = 0; i < 100; i++) await db.put(key(i), value(i))
+  await db.compactRange(key(0), key(100))
+  await db.close()
+  const ldb = mem.list('/cp/src').find((name) => name.endsWith('.ldb')) as string
+  mem.rename(`/cp/src/${ldb}`, `/cp/src/${ldb.replace('.ldb', '.sst')}`)
+  db = new LsmLevel<string, string>('/cp/src', { env: mem })
+  await db.open()
+  const info = await db.checkpoint('/cp/target')
+  t.equal(info.linked, 1, 'the table was linked')
+  t.ok(mem.list('/cp/target').includes(ldb.replace('.ldb', '.sst')), 'under its .sst name')
+  await db.close()
+  const copy = new LsmLevel<string, string>('/cp/target', { env: mem })
+  t.equal(await copy.get(key(42)), value(42), 'the copy reads it')
+  await copy.close()
+})
+
 test('checkpoint where link fails otherwise (EIO): the checkpoint rejects, leaves nothing behind, and the database carries on', async (t) => {
   const mem = new MemEnv()
   const env = new FaultEnv(mem)

@@ -8,12 +8,19 @@ import fs = require('fs')
 import path = require('path')
 import { once } from 'events'
 import { LsmLevel, type CompactionEvent, type FlushEvent, type LsmLevelStats, type WriteStallEndEvent, type WriteStallEvent } from '../../index'
+import type { CompactionInfo, FlushInfo } from '../../lib/engine/activity'
+import type { WriteStallEndInfo, WriteStallInfo } from '../../lib/engine/write-stalls'
 import { FaultEnv } from '../../lib/env/fault-env'
 import { MemEnv } from '../../lib/env/mem-env'
 import { parseSstables } from '../interop/table-check'
 import { prng } from '../support/prng'
 import { tempLocation } from '../support/temp'
 import { until } from '../support/fault-workload'
+
+// Compile-time check: what the engine emits is what the public types say.
+export function enginePayloadsArePublic (f: FlushInfo, c: CompactionInfo, s: WriteStallInfo, e: WriteStallEndInfo): [FlushEvent, CompactionEvent, WriteStallEvent, WriteStallEndEvent] {
+  return [f, c, s, e]
+}
 
 const tableFile = (location: string, number: number): string => path.join(location, `${String(number).padStart(6, '0')}.ldb`)
 const sizeOf = (file: string): number | undefined => fs.statSync(file, { throwIfNoEntry: false })?.size
