@@ -8,8 +8,9 @@ import type {
   AbstractSnapshot, AbstractValueIterator
 } from 'abstract-level'
 import type {
-  BatchOptions, ChainedBatchWriteOptions, DatabaseOptions, DelOptions, GetManyOptions, GetOptions, HasManyOptions,
-  HasOptions, IteratorOptions, KeyIteratorOptions, OpenOptions, PutOptions, StartEndOptions, ValueIteratorOptions
+  BatchOptions, ChainedBatchWriteOptions, CheckpointInfo, DatabaseOptions, DelOptions, GetManyOptions, GetOptions, HasManyOptions,
+  HasOptions, IteratorOptions, KeyIteratorOptions, LsmLevelEvents, LsmLevelStats, OpenOptions, PutOptions, StartEndOptions,
+  ValueIteratorOptions
 } from './types'
 import { Engine } from '../engine/engine'
 import { levelError } from '../base/errors'
@@ -73,6 +74,12 @@ export interface LsmLevel<K = string, V = string> {
   values (): AbstractValueIterator<this, K, V>
   values<K2 = K, V2 = V> (options: ValueIteratorOptions<K2, V2>): AbstractValueIterator<this, K2, V2>
   snapshot (options?: any): AbstractSnapshot
+  on<E extends keyof LsmLevelEvents> (event: E, listener: (payload: LsmLevelEvents[E]) => void): this
+  on (event: string | symbol, listener: (...args: any[]) => void): this
+  once<E extends keyof LsmLevelEvents> (event: E, listener: (payload: LsmLevelEvents[E]) => void): this
+  once (event: string | symbol, listener: (...args: any[]) => void): this
+  off<E extends keyof LsmLevelEvents> (event: E, listener: (payload: LsmLevelEvents[E]) => void): this
+  off (event: string | symbol, listener: (...args: any[]) => void): this
 }
 
 export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buffer | Uint8Array, K, V> {
@@ -94,6 +101,7 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
       implicitSnapshots: true,
       permanence: true,
       signals: { iterators: true },
+      events: { flush: true, compaction: true, 'write-stall': true, 'write-stall-end': true, 'background-error': true, resumed: true },
       additionalMethods: { approximateSize: true, compactRange: true }
     } as any, options as any)
     this._location = location
@@ -237,12 +245,40 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
     await this.engine.refresh()
   }
 
+  /**
+   * Makes a consistent copy of the database in `targetDir` (which must not exist, or be an
+   * empty directory) while writes go on: it holds every write acknowledged before the call and
+   * none after its `sequence`, and opens as a database in lsm-level and in classic-level.
+   * Tables are hard-linked where the file system allows (copied otherwise), so on one file
+   * system its time does not grow with the data. Resolves once everything is synced.
+   */
+  async checkpoint (targetDir: string): Promise<CheckpointInfo> {
+    if (typeof targetDir !== 'string' || targetDir === '') {
+      throw new TypeError("The first argument 'targetDir' must be a non-empty string")
+    }
+    if (this.status === 'opening') return this.deferAsync(async () => await this.checkpoint(targetDir))
+    if (this.status !== 'open') throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open: cannot call checkpoint()')
+    return await this.engine.checkpoint(targetDir)
+  }
+
   /** LevelDB's GetProperty: leveldb.num-files-at-levelN, leveldb.stats, leveldb.sstables, leveldb.approximate-memory-usage. */
   getProperty (property: string): string {
     if (typeof property !== 'string') throw new TypeError("The first argument 'property' must be a string")
     // Synchronous, so it cannot be deferred while opening (as in classic-level).
     if (this.status !== 'open') throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open')
     return this.engine.property(property)
+  }
+
+  /**
+   * Counters since open (bytes written by the user, to the WAL, by flushes and by compactions;
+   * write stalls; block cache hits and misses) and the state now (open tables, memtable bytes,
+   * files and bytes per level, the background-error state), as a plain object. Write
+   * amplification is (walBytesWritten + flushBytesWritten + compactionBytesWritten) / userBytesWritten.
+   */
+  stats (): LsmLevelStats {
+    // Synchronous, so it cannot be deferred while opening (as getProperty).
+    if (this.status !== 'open') throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open: cannot call stats()')
+    return this.engine.statistics()
   }
 
   static async destroy (location: string, options?: { env?: Env }): Promise<void> {

@@ -75,3 +75,119 @@ export type ValueIteratorOptions<K, V> = AbstractValueIteratorOptions<K, V> & Ad
 export interface StartEndOptions<K> {
   keyEncoding?: string | Transcoder.PartialEncoder<K> | undefined
 }
+
+/** What `db.checkpoint(targetDir)` made. */
+export interface CheckpointInfo {
+  /** The last sequence number the copy holds: every write up to it, none after. */
+  sequence: number
+  /** Tables in the copy. */
+  tables: number
+  /** Tables hard-linked into the copy (no data copied). */
+  linked: number
+  /** Tables copied, where the file system could not link them (EXDEV, EPERM, ENOTSUP, EMLINK). */
+  copied: number
+  /** Bytes of write-ahead log copied (the writes not in tables yet). */
+  walBytes: number
+}
+
+// --- events and stats (README "Events and stats") ---
+
+/** `'flush'`: a memtable was written to a table and the table installed. */
+export interface FlushEvent {
+  /** The table's file number: the file is `NNNNNN.ldb` in the database directory. */
+  file: number
+  /** The level the table went to (0, or deeper when it overlaps nothing on the way). */
+  level: number
+  /** Size of the table. */
+  bytes: number
+  /** Entries of the memtable: every version and deletion. */
+  entries: number
+  /** From the start of the flush to the table's installation. */
+  ms: number
+}
+
+/** `'compaction'`: tables of one level were merged into the next and the result installed. */
+export interface CompactionEvent {
+  inputLevel: number
+  outputLevel: number
+  /** File numbers of the inputs (both levels). */
+  inputFiles: number[]
+  /** File numbers of the outputs; a file moved down unchanged is in both lists, with no bytes read or written. */
+  outputFiles: number[]
+  bytesRead: number
+  bytesWritten: number
+  ms: number
+  /** 'size' (a level over its target), 'seek' (a file read in vain too often), 'manual' (compactRange). */
+  reason: string
+}
+
+/**
+ * Why writes wait: 'memtable-full' (the previous memtable is still being flushed),
+ * 'level0-files' (12 level-0 files: writes stop until a compaction ends), 'level0-slowdown'
+ * (8 level-0 files: each write group is held 1 ms so that compaction catches up).
+ */
+export type WriteStallReason = 'level0-files' | 'level0-slowdown' | 'memtable-full'
+
+/** `'write-stall'`: writes started to wait. */
+export interface WriteStallEvent {
+  reason: WriteStallReason
+}
+
+/** `'write-stall-end'`: the stall of `reason` is over. */
+export interface WriteStallEndEvent {
+  reason: WriteStallReason
+  ms: number
+}
+
+/** `'background-error'`: the database entered the background-error state (README "When the disk fails"). */
+export interface BackgroundErrorEvent {
+  /** LEVEL_IO_ERROR (or LEVEL_CORRUPTION) naming the operation, the file and the errno. */
+  error: Error
+  /** What failed: 'wal', 'flush', 'compaction', 'manifest', 'recovery'. */
+  operation: string
+  /** true: a full disk, retried until it succeeds; false: stopped until reopened. */
+  retryable: boolean
+}
+
+/** The events an LsmLevel emits besides abstract-level's, with their payloads. */
+export interface LsmLevelEvents {
+  flush: FlushEvent
+  compaction: CompactionEvent
+  'write-stall': WriteStallEvent
+  'write-stall-end': WriteStallEndEvent
+  'background-error': BackgroundErrorEvent
+  /** Writes are accepted again after a retryable background error. */
+  resumed: Record<string, never>
+}
+
+/** `db.stats()`: counters since open, and the state now. */
+export interface LsmLevelStats {
+  /** Bytes of keys and values of acknowledged writes. */
+  userBytesWritten: number
+  /** Bytes appended to write-ahead logs, record framing included. */
+  walBytesWritten: number
+  /** Bytes of tables written by flushes (the sum of 'flush' events' bytes). */
+  flushBytesWritten: number
+  /** Bytes of tables read and written by compactions (sums of 'compaction' events). */
+  compactionBytesRead: number
+  compactionBytesWritten: number
+  /** Flushes and compactions installed. */
+  flushes: number
+  compactions: number
+  /** Write stalls started ('write-stall' events), and their total time, one under way included. */
+  writeStalls: number
+  writeStallMs: number
+  /** Block cache lookups that found their block, and those that read it from the file. */
+  blockCacheHits: number
+  blockCacheMisses: number
+  /** Table files open now. */
+  openTableFiles: number
+  /** Bytes held by the memtables (the mutable one and the one being flushed). */
+  memtableBytes: number
+  /** The sequence number of the latest write. */
+  lastSequence: number
+  /** Per level 0..6: the number of table files and their bytes. */
+  levels: Array<{ files: number, bytes: number }>
+  /** The background-error state, or null when the database is healthy. */
+  backgroundError: { message: string, retryable: boolean } | null
+}

@@ -10,6 +10,7 @@ export type LevelErrorCode =
   | 'LEVEL_INVALID_VALUE'
   | 'LEVEL_NOT_SUPPORTED'
   | 'LEVEL_READ_ONLY'
+  | 'LEVEL_TARGET_EXISTS'
 
 export function levelError (code: LevelErrorCode, message: string, cause?: unknown): Error {
   return new ModuleError(message, cause === undefined ? { code } : { code, cause: cause as Error })

@@ -119,6 +119,9 @@ export class BlockCache<B> implements BlockCacheLike<B> {
   private readonly lru: LruCache<number, B>
   private nextId = 1
   private readonly freeIds: number[] = []
+  /** Lookups that found their block, and those that did not (stats). */
+  hits = 0
+  misses = 0
 
   constructor (
     capacityBytes: number,
@@ -153,7 +156,11 @@ export class BlockCache<B> implements BlockCacheLike<B> {
   }
 
   get (id: number, offset: number): B | undefined {
-    return offset < OFFSET_SPAN && id <= MAX_ID ? this.lru.get(id * OFFSET_SPAN + offset) : undefined
+    const block = offset < OFFSET_SPAN && id <= MAX_ID ? this.lru.get(id * OFFSET_SPAN + offset) : undefined
+    // One increment either way: this runs for every block a read touches.
+    if (block === undefined) this.misses++
+    else this.hits++
+    return block
   }
 
   set (id: number, offset: number, block: B): void {

@@ -17,6 +17,7 @@ import { maxGrandparentOverlapBytes, NUM_LEVELS } from '../version/constants'
 import { type FileMeta, largestUserKey, smallestUserKey } from '../version/file-meta'
 import { emptyEdit } from '../version/version-edit'
 import type { VersionSet } from '../version/version-set'
+import type { Activity, FlushInfo } from './activity'
 import type { BackgroundErrors } from './background-errors'
 import type { MemTables } from './memtables'
 import type { EngineOptions } from './options'
@@ -39,6 +40,8 @@ export interface BackgroundContext {
   errors: BackgroundErrors
   sweeper: FileSweeper
   stats: LevelStats
+  /** Hears of each flush and compaction installed ('flush' and 'compaction' events). */
+  activity: Activity
 }
 
 export class BackgroundWork {
@@ -165,6 +168,7 @@ export class BackgroundWork {
     if (imm === undefined) return
     const number = versions.newFileNumber()
     pending.add(number)
+    let flushed: FlushInfo | undefined
     try {
       const started = process.hrtime.bigint()
       const result = await runInBackground(flushJob(location, options, number, imm), 'flush', env)
@@ -180,6 +184,7 @@ export class BackgroundWork {
           : versions.current.pickLevelForMemTableOutput(
             smallestUserKey(meta), largestUserKey(meta), maxGrandparentOverlapBytes(options.maxFileSize))
         edit.newFiles.push({ level, file: meta })
+        flushed = { file: number, level, bytes: meta.size, entries: imm.count, ms: 0 }
         this.ctx.stats.record(level, Number(process.hrtime.bigint() - started) / 1000, 0, meta.size)
         infoLog.write(`Level-${level} table #${number}: ${meta.size} bytes`)
       }
@@ -190,6 +195,10 @@ export class BackgroundWork {
         this.flushInstalling = false
       }
       memtables.flushed()
+      if (flushed !== undefined) {
+        flushed.ms = Number(process.hrtime.bigint() - started) / 1e6
+        this.ctx.activity.flushed(flushed)
+      }
     } catch (err) {
       infoLog.write(`Flush failed: ${(err as Error).message}`)
       errors.set(err as Error, 'flush')
@@ -223,9 +232,22 @@ export class BackgroundWork {
     const { env, location, options, versions, pending, infoLog, snapshots } = this.ctx
     const started = process.hrtime.bigint()
     const inputs = task.inputs[0].length + task.inputs[1].length
+    const report = (outputs: readonly FileMeta[], bytesRead: number, bytesWritten: number): void => {
+      this.ctx.activity.compacted({
+        inputLevel: task.level,
+        outputLevel: task.level + 1,
+        inputFiles: task.inputs[0].concat(task.inputs[1]).map((file) => file.number),
+        outputFiles: outputs.map((file) => file.number),
+        bytesRead,
+        bytesWritten,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        reason: task.reason
+      })
+    }
     if (isTrivialMove(task)) {
       await versions.logAndApply(compactionEdit(task, task.inputs[0]))
       infoLog.write(`Moved #${task.inputs[0][0].number} to level-${task.level + 1}`)
+      report(task.inputs[0], 0, 0)
       return
     }
     const version = versions.current
@@ -245,6 +267,7 @@ export class BackgroundWork {
       const result = await runInBackground(job, 'compaction', env)
       await versions.logAndApply(compactionEdit(task, result.outputs))
       this.ctx.stats.record(task.level + 1, Number(process.hrtime.bigint() - started) / 1000, result.bytesRead, result.bytesWritten)
+      report(result.outputs, result.bytesRead, result.bytesWritten)
       infoLog.write(`Compacted ${inputs} files at level-${task.level} (${task.reason}) into ${result.outputs.length} files at level-${task.level + 1}, dropped ${result.droppedEntries} entries`)
     } finally {
       for (const number of numbers) pending.delete(number)

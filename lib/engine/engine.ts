@@ -11,7 +11,8 @@
 //
 // The pieces, one file each: memtables.ts, wal-manager.ts, write-queue.ts (group commit),
 // recovery.ts (log replay), background.ts (flush and compaction), obsolete-files.ts,
-// background-errors.ts (the error state and its recovery), properties.ts.
+// background-errors.ts (the error state and its recovery), properties.ts, checkpoint.ts,
+// activity.ts and write-stalls.ts (events and stats).
 
 import type { InternalIterator } from '../base/internal-iterator'
 import { BlockCache } from '../cache/lru-cache'
@@ -28,8 +29,10 @@ import type { FillCache } from '../sstable/table'
 import { NUM_LEVELS } from '../version/constants'
 import type { FileMeta } from '../version/file-meta'
 import { VersionSet } from '../version/version-set'
+import { Activity, type EngineStats, guardListeners } from './activity'
 import { BackgroundWork } from './background'
 import { BackgroundErrors } from './background-errors'
+import { type CheckpointResult, Checkpoints } from './checkpoint'
 import { MemTables } from './memtables'
 import { PointReader } from './point-read'
 import { ReadOnlyView, readOnlyError } from './read-only'
@@ -74,6 +77,8 @@ export class Engine {
   private readonly view: ReadOnlyView | undefined
   private refreshing: Promise<void> = Promise.resolve()
   private readonly pointReader: PointReader
+  private readonly checkpoints: Checkpoints
+  private readonly activity: Activity
   private closed = false
 
   private constructor (
@@ -96,12 +101,14 @@ export class Engine {
     const openTables = readOnly ? Infinity : options.maxOpenFiles - 10
     this.tableCache = new TableCache(this.env, location, openTables, this.blockCache, this.storedCache)
     if (readOnly) this.view = new ReadOnlyView(this.env, location, infoLog, this.tableCache, options.writeBufferSize)
+    const emit = guardListeners(events)
+    this.activity = new Activity(emit)
     this.errors = new BackgroundErrors(() => this.resume(), (event, payload) => {
       if (event === 'resumed') {
         this.background.maybeScheduleCompaction()
         this.sweeper.request()
       }
-      events(event, payload)
+      emit(event, payload)
     }, (message) => infoLog.write(message))
     this.sweeper = new FileSweeper(this.env, location, infoLog, () => ({
       tables: versions.liveTableNumbers(),
@@ -123,10 +130,20 @@ export class Engine {
       infoLog,
       errors: this.errors,
       sweeper: this.sweeper,
-      stats: this.stats
+      stats: this.stats,
+      activity: this.activity
+    })
+    this.writes = new WritePath(this.memtables, versions, this.background, this.errors, () => this.currentWal, this.activity)
+    this.checkpoints = new Checkpoints({
+      env: this.env,
+      location,
+      versions,
+      wal: () => this.currentWal,
+      unpin: (version) => {
+        if (versions.unpin(version) && !this.closed) this.sweeper.request()
+      }
     })
     this.pointReader = new PointReader(this.tableCache, (file, level) => this.background.noteSeeksUsedUp(file, level))
-    this.writes = new WritePath(this.memtables, versions, this.background, this.errors, () => this.currentWal)
   }
 
   static async open (location: string, options: EngineOptions, events: EngineEvents = () => {}): Promise<Engine> {
@@ -221,7 +238,7 @@ export class Engine {
     const newFileNumber = (): number => versions.newFileNumber()
     const onFailure = (err: Error): void => this.errors.set(err, 'wal')
     if (reuse !== undefined) {
-      this.wal = WalManager.reuse(env, location, reuse.number, reuse.size, newFileNumber, onFailure)
+      this.wal = WalManager.reuse(env, location, reuse.number, reuse.size, newFileNumber, onFailure, reuse.older)
       edit.logNumber = reuse.logNumber
     } else {
       const walNumber = versions.newFileNumber()
@@ -275,6 +292,11 @@ export class Engine {
   compactRange (begin: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
     if (this.view !== undefined) return Promise.reject(readOnlyError())
     return this.background.compactRange(begin, end, () => this.writes.flushMemTable())
+  }
+
+  /** A consistent copy of the database in `target`, made while writes go on (checkpoint.ts). */
+  checkpoint (target: string): Promise<CheckpointResult> {
+    return this.checkpoints.create(target)
   }
 
   // --- read path ---
@@ -354,6 +376,19 @@ export class Engine {
     return property(name, this.versions.current, this.stats, () => this.approximateMemoryUsage())
   }
 
+  /** Counters since open and the live state, as a plain object (activity.ts). */
+  statistics (): EngineStats {
+    return this.activity.stats({
+      wal: this.wal,
+      blockCache: this.blockCache,
+      tableCache: this.tableCache,
+      memtables: this.memtables,
+      version: this.versions.current,
+      lastSequence: this.versions.lastSequence,
+      errors: this.errors
+    })
+  }
+
   approximateMemoryUsage (): number {
     return this.memtables.approximateMemoryUsage() + this.blockCache.totalCharge + this.storedCache.totalCharge
   }
@@ -379,6 +414,9 @@ export class Engine {
     this.closed = true
     try {
       await this.refreshing
+      // A checkpoint in progress still reads this directory: let it finish under the LOCK.
+      this.checkpoints.stop()
+      await this.checkpoints.idle()
       this.errors.stop()
       this.writes.queue.close()
       await this.writes.queue.idle()

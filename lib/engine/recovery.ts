@@ -177,6 +177,8 @@ export interface ReusedLog {
   number: number
   /** Its size up to the end of its last whole record (a torn tail beyond is cut off). */
   size: number
+  /** The logs before it whose records are in the memtable too, with their sizes. */
+  older: Array<{ number: number, size: number }>
 }
 
 export interface Recovered {
@@ -206,6 +208,7 @@ export async function replayLogs (ctx: RecoveryContext): Promise<Recovered> {
   let memSince: number | undefined
   let memFromLogStart = false
   let last: { number: number, end: number } | undefined
+  const replayed: Array<{ number: number, size: number }> = []
   for (const number of logsToReplay(names, versions)) {
     if (damaged) {
       infoLog.write(`Skipping log #${number}: an earlier log was damaged, and replaying later records would leave a hole`)
@@ -231,9 +234,12 @@ export async function replayLogs (ctx: RecoveryContext): Promise<Recovered> {
     damaged = result.damaged
     skipped ||= result.skippedBatches > 0
     last = { number, end: result.end }
+    replayed.push({ number, size: result.end })
   }
   if (!memtables.mem.empty && memSince !== undefined && memFromLogStart && last !== undefined && !damaged && !skipped) {
-    return { edit, reuse: { logNumber: memSince, number: last.number, size: last.end } }
+    const since = memSince
+    const older = replayed.filter((log) => log.number >= since && log.number < (last as { number: number }).number)
+    return { edit, reuse: { logNumber: memSince, number: last.number, size: last.end, older } }
   }
   if (!memtables.mem.empty) await flushRecovered(ctx, edit)
   return { edit, reuse: undefined }

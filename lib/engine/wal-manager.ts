@@ -16,6 +16,10 @@
 // A failed append may leave part of a record at the end of the log. Nothing is appended
 // after it until repair() cut the file back to its last whole record: a reader stops at
 // damage in the middle of a log, and would lose every record written after it.
+//
+// Checkpoints (checkpoint.ts) copy the WAL bytes whose writes are applied: the write path
+// calls markApplied() after each group reaches the memtable, and appliedLogs() tells where
+// those bytes end, in the current WAL and in the one sealed at the last switch.
 
 import { performance } from 'perf_hooks'
 import type { Env, WritableFile } from '../env/env'
@@ -28,6 +32,12 @@ import { LogWriter } from '../wal/log-writer'
 // A synchronous WAL append slower than this makes the next ones asynchronous for a while.
 const SLOW_APPEND_MS = 2
 const ASYNC_APPEND_WINDOW_MS = 1000
+
+/** A WAL and the byte length of its records whose writes are in a memtable. */
+export interface AppliedLog {
+  number: number
+  size: number
+}
 
 interface PreparedWal {
   number: number
@@ -49,6 +59,13 @@ export class WalManager {
   private torn = false
   private readonly out = new ByteWriter(64 * 1024)
   private closed = false
+  // End of the last record whose writes were applied, and the WAL sealed at the last switch.
+  private appliedSize = 0
+  private sealed: AppliedLog | undefined
+  // Logs before a reused one whose records are in the memtable (until its first switch).
+  private replayed: AppliedLog[] = []
+  /** Bytes appended to WALs since open, framing included (the write-amplification figure). */
+  bytesWritten = 0
 
   private constructor (
     private readonly env: Env,
@@ -74,7 +91,10 @@ export class WalManager {
    * beyond (a torn record left by a crash) are cut off first, since a reader stops at damage
    * in the middle of a log.
    */
-  static reuse (env: Env, location: string, number: number, size: number, newFileNumber: () => number, onFailure: (err: Error) => void): WalManager {
+  static reuse (
+    env: Env, location: string, number: number, size: number, newFileNumber: () => number, onFailure: (err: Error) => void,
+    older: AppliedLog[] = []
+  ): WalManager {
     const file = env.openAppendable(logFileName(location, number))
     try {
       if (file.size !== size) file.truncate(size)
@@ -84,6 +104,9 @@ export class WalManager {
     }
     const wal = new WalManager(env, location, newFileNumber, onFailure, number, file)
     wal.goodSize = size
+    // Its records were replayed into the memtable: all applied. So were those of `older`.
+    wal.appliedSize = size
+    wal.replayed = older
     wal.writer = new LogWriter(size)
     return wal
   }
@@ -113,7 +136,11 @@ export class WalManager {
     const file = this.file
     if (backgroundJobsInFlight() || backgroundSyncInProgress() || performance.now() < this.asyncUntil) {
       // No copy: the write queue sends nothing else until this append completes.
-      return file.appendAsync(out.view()).then(() => { this.goodSize = file.size }, (err) => {
+      const length = out.length
+      return file.appendAsync(out.view()).then(() => {
+        this.goodSize = file.size
+        this.bytesWritten += length
+      }, (err) => {
         this.appendFailed(file)
         throw err
       })
@@ -126,10 +153,29 @@ export class WalManager {
       throw err
     }
     this.goodSize = file.size
+    this.bytesWritten += out.length
     const finished = performance.now()
     if (finished - started > SLOW_APPEND_MS) this.asyncUntil = finished + ASYNC_APPEND_WINDOW_MS
     if (out.buffer.length > 1024 * 1024) out.buffer = Buffer.allocUnsafe(64 * 1024)
     return undefined
+  }
+
+  /**
+   * The write queue applied the record appended last: every byte of the log so far holds
+   * writes that are in the memtable (one group is logged and applied at a time).
+   */
+  markApplied (): void {
+    this.appliedSize = this.goodSize
+  }
+
+  /**
+   * Where the applied writes end: in the WAL sealed at the last switch (its memtable may
+   * still be flushing) and in the current one, oldest first. Which of them a copy needs is
+   * the MANIFEST's log number's call.
+   */
+  appliedLogs (): AppliedLog[] {
+    const current = { number: this.number, size: this.appliedSize }
+    return this.sealed === undefined ? [...this.replayed, current] : [...this.replayed, this.sealed, current]
   }
 
   /** fdatasync of the current WAL, after every earlier WAL's. */
@@ -174,10 +220,14 @@ export class WalManager {
       this.onFailure(err)
       return old.closeAsync()
     }).catch(() => {})
+    this.sealed = { number: this.number, size: this.appliedSize }
+    // (The sealed memtable holds the replayed logs' records too; the MANIFEST's log number
+    // still names the oldest until its flush, and appliedLogs() keeps listing them till then.)
     this.file = file
     this.number = number
     this.writer = new LogWriter(0)
     this.goodSize = 0
+    this.appliedSize = 0
     this.directorySynced = false
     return number
   }

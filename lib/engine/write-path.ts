@@ -6,6 +6,7 @@
 import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER } from '../version/constants'
 import type { VersionSet } from '../version/version-set'
 import { applyBatch } from '../wal/write-batch'
+import type { Activity } from './activity'
 import type { BackgroundWork } from './background'
 import type { BackgroundErrors } from './background-errors'
 import type { MemTables } from './memtables'
@@ -20,7 +21,9 @@ export class WritePath implements WriteTarget {
     private readonly versions: VersionSet,
     private readonly background: BackgroundWork,
     private readonly errors: BackgroundErrors,
-    private readonly wal: () => WalManager
+    private readonly wal: () => WalManager,
+    /** Counts user bytes; its stalls hear what makeRoom does with each group. */
+    private readonly activity: Activity
   ) {
     this.queue = new WriteQueue(this)
   }
@@ -68,24 +71,33 @@ export class WritePath implements WriteTarget {
   }
 
   makeRoom (allowDelay: boolean): Promise<void> | undefined {
+    const stalls = this.activity.stalls
     const error = this.errors.error
-    if (error !== undefined) return Promise.reject(error)
+    if (error !== undefined) {
+      stalls.end()
+      return Promise.reject(error)
+    }
     const level0Files = this.versions.current.numFiles(0)
-    if (allowDelay && level0Files >= L0_SLOWDOWN_WRITES_TRIGGER) {
+    const slowing = level0Files >= L0_SLOWDOWN_WRITES_TRIGGER
+    if (allowDelay && slowing) {
       // Many level-0 files: give compaction a millisecond per write group rather than stall
       // the writers outright later (LevelDB's slowdown, as a timer instead of a sleep).
+      stalls.begin('level0-slowdown')
       return new Promise((resolve) => setTimeout(resolve, 1))
     }
     if (!this.memtables.full) {
       if (this.memtables.halfFull) this.wal().prepare()
+      stalls.pass(slowing)
       return undefined
     }
     const background = this.background
     if (this.memtables.imm !== undefined) {
       // Back-pressure: the previous memtable is still being flushed.
+      stalls.begin('memtable-full')
       return background.flushing ?? Promise.resolve()
     }
     if (level0Files >= L0_STOP_WRITES_TRIGGER) {
+      stalls.begin('level0-files')
       background.maybeScheduleCompaction()
       return background.compacting ?? new Promise((resolve) => setTimeout(resolve, 1))
     }
@@ -93,8 +105,10 @@ export class WritePath implements WriteTarget {
       background.switchMemTable()
     } catch (err) {
       this.errors.set(err as Error, 'wal')
+      stalls.end()
       return Promise.reject(err)
     }
+    stalls.pass(slowing)
     return undefined
   }
 
@@ -119,9 +133,12 @@ export class WritePath implements WriteTarget {
     })
   }
 
-  apply (batch: Buffer, firstSequence: number, count: number): void {
+  apply (batch: Buffer, firstSequence: number, count: number, userBytes: number): void {
     applyBatch(this.memtables.mem, batch, firstSequence)
+    this.activity.userBytesWritten += userBytes
     this.versions.lastSequence = firstSequence + count - 1
+    // With the sequence, in the same step: a checkpoint reads both together.
+    this.wal().markApplied()
   }
 
   lastSequence (): number {

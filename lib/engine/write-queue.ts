@@ -31,8 +31,11 @@ export interface WriteTarget {
   appendToLog (batch: Buffer): Promise<void> | undefined
   /** fdatasync of the WAL, for groups that asked for sync. */
   syncLog (): Promise<void>
-  /** Applies the encoded batch to the memtable and publishes its sequences. */
-  apply (batch: Buffer, firstSequence: number, count: number): void
+  /**
+   * Applies the encoded batch to the memtable and publishes its sequences; `userBytes` is
+   * the size of its keys and values.
+   */
+  apply (batch: Buffer, firstSequence: number, count: number, userBytes: number): void
   lastSequence (): number
 }
 
@@ -170,6 +173,7 @@ export class WriteQueue {
     const firstSequence = target.lastSequence() + 1
     group.builder.setSequence(firstSequence)
     const batch = group.builder.bytes()
+    const userBytes = group.builder.userBytes
     let appending: Promise<void> | undefined
     try {
       appending = target.appendToLog(batch)
@@ -178,7 +182,7 @@ export class WriteQueue {
       return
     }
     if (appending === undefined && !group.sync) {
-      target.apply(batch, firstSequence, count)
+      target.apply(batch, firstSequence, count, userBytes)
       group.resolve()
       this.recycle(group)
       return
@@ -186,7 +190,7 @@ export class WriteQueue {
     this.busy = true
     const logged = appending ?? Promise.resolve()
     logged.then(() => group.sync ? target.syncLog() : undefined).then(() => {
-      target.apply(batch, firstSequence, count)
+      target.apply(batch, firstSequence, count, userBytes)
       group.resolve()
       this.resume()
     }, (err) => this.failAll(err, group))

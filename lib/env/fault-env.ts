@@ -29,7 +29,7 @@ export type FaultOperation =
   | 'create' | 'open' | 'append' | 'sync' | 'truncate' | 'close' | 'read' | 'readFile'
   | 'list' | 'rename' | 'remove' | 'link' | 'syncDirectory' | 'mkdir' | 'rmdir' | 'lock' | 'stat'
 
-export type FaultCode = 'ENOSPC' | 'EDQUOT' | 'EIO' | 'EROFS' | 'EACCES' | 'EBADF'
+export type FaultCode = 'ENOSPC' | 'EDQUOT' | 'EIO' | 'EROFS' | 'EACCES' | 'EBADF' | 'EXDEV' | 'EPERM' | 'ENOTSUP'
 
 export interface FaultSpec {
   op: FaultOperation | FaultOperation[]

@@ -72,13 +72,15 @@ const DESCRIPTIONS: Record<string, string> = {
   EEXIST: 'file already exists',
   EBADF: 'bad file descriptor',
   EXDEV: 'cross-device link not permitted',
+  EPERM: 'operation not permitted',
+  ENOTSUP: 'operation not supported on socket',
   ENOTDIR: 'not a directory',
   EISDIR: 'illegal operation on a directory',
   ENOTEMPTY: 'directory not empty'
 }
 
 const ERRNOS: Record<string, number> = {
-  ENOENT: 2, EIO: 5, EBADF: 9, EEXIST: 17, EXDEV: 18, ENOTDIR: 20, EISDIR: 21, ENOSPC: 28, EROFS: 30, ENOTEMPTY: 39, EDQUOT: 122
+  EPERM: 1, ENOENT: 2, EIO: 5, EBADF: 9, EEXIST: 17, EXDEV: 18, ENOTDIR: 20, EISDIR: 21, ENOSPC: 28, EROFS: 30, ENOTEMPTY: 39, ENOTSUP: 95, EDQUOT: 122
 }
 
 function describeCode (code: string): string {

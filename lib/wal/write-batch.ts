@@ -28,6 +28,7 @@ export class WriteBatchBuilder {
   private buffer: Buffer
   private length = BATCH_HEADER_SIZE
   private ops = 0
+  private payload = 0
 
   constructor (initialCapacity = 1024) {
     this.buffer = Buffer.alloc(initialCapacity > BATCH_HEADER_SIZE ? initialCapacity : BATCH_HEADER_SIZE)
@@ -35,6 +36,11 @@ export class WriteBatchBuilder {
 
   get count (): number {
     return this.ops
+  }
+
+  /** Bytes of the keys and values added so far: what the user wrote, for write amplification. */
+  get userBytes (): number {
+    return this.payload
   }
 
   /** Encoded size so far, header included. */
@@ -46,6 +52,7 @@ export class WriteBatchBuilder {
     this.buffer.fill(0, 0, BATCH_HEADER_SIZE)
     this.length = BATCH_HEADER_SIZE
     this.ops = 0
+    this.payload = 0
   }
 
   put (key: Uint8Array | string, value: Uint8Array | string): void {
@@ -81,6 +88,7 @@ export class WriteBatchBuilder {
     this.buffer.set(encoded.subarray(BATCH_HEADER_SIZE), this.length)
     this.length += opsLength
     this.ops += count
+    this.payload += batchUserBytes(encoded)
   }
 
   /** Writes one length-prefixed key or value; strings are encoded in place as utf8. */
@@ -88,11 +96,13 @@ export class WriteBatchBuilder {
     if (typeof data === 'string') {
       if (data.length <= SHORT_STRING && this.asciiField(data)) return
       const size = data.length === 0 ? 0 : Buffer.byteLength(data, 'utf8')
+      this.payload += size
       this.reserve(5 + size)
       this.length = putVarint(this.buffer, this.length, size)
       if (size > 0) this.length += this.buffer.write(data, this.length, size, 'utf8')
     } else {
       const size = data.length
+      this.payload += size
       this.reserve(5 + size)
       this.length = putVarint(this.buffer, this.length, size)
       this.buffer.set(data, this.length)
@@ -113,6 +123,7 @@ export class WriteBatchBuilder {
     }
     buf[this.length] = n
     this.length = at + n
+    this.payload += n
     return true
   }
 
@@ -136,6 +147,26 @@ export function batchSequence (encoded: Uint8Array): number {
 export function batchCount (encoded: Uint8Array): number {
   checkHeader(encoded, 'write batch')
   return getFixed32(encoded, 8)
+}
+
+/** Bytes of the keys and values of a well-formed batch (our own encoding). */
+export function batchUserBytes (encoded: Uint8Array): number {
+  const count = getFixed32(encoded, 8)
+  const end = encoded.length
+  let at = BATCH_HEADER_SIZE
+  let bytes = 0
+  for (let i = 0; i < count; i++) {
+    const kind = encoded[at++]
+    getVarint32(encoded, at, end)
+    bytes += decoded.value
+    at = decoded.offset + decoded.value
+    if (kind === ValueKind.Value) {
+      getVarint32(encoded, at, end)
+      bytes += decoded.value
+      at = decoded.offset + decoded.value
+    }
+  }
+  return bytes
 }
 
 /** Where a batch's ops go: a memtable, or anything with the same add(). */
