@@ -1,6 +1,5 @@
 // get, scan and dump through the engine itself, opened with `readOnly: true`: no lock, no
-// write, WALs replayed into memory (the option another change adds to LsmLevel; open.ts
-// uses this only once the engine knows it).
+// write, WALs replayed into memory (engine/read-only.ts).
 
 import { LsmLevel } from '../adapter/level'
 import { BATCH_BYTES, BATCH_ENTRIES, type EntryBatch, type EntryStream, type ReadSource, type ScanOptions } from './read-source'
@@ -10,15 +9,13 @@ const EMPTY = Buffer.alloc(0)
 type Db = LsmLevel<Buffer, Buffer>
 
 export class EngineReader implements ReadSource {
-  readonly how = 'opened read-only by the engine'
+  readonly how = 'opened by the engine with readOnly'
   readonly notes: readonly string[] = []
 
   private constructor (private readonly db: Db) {}
 
   static async open (location: string): Promise<EngineReader> {
-    // Cast: LsmLevelOptions does not declare readOnly on engines that predate it.
-    const options = { readOnly: true, createIfMissing: false, keyEncoding: 'buffer', valueEncoding: 'buffer' } as unknown as ConstructorParameters<typeof LsmLevel>[1]
-    const db = new LsmLevel(location, options) as unknown as Db
+    const db: Db = new LsmLevel<Buffer, Buffer>(location, { readOnly: true, createIfMissing: false, keyEncoding: 'buffer', valueEncoding: 'buffer' })
     await db.open()
     return new EngineReader(db)
   }
@@ -28,11 +25,15 @@ export class EngineReader implements ReadSource {
   }
 
   scan (options: ScanOptions): EntryStream {
+    // Only the bounds given: abstract-level encodes a bound that is present but undefined
+    // (as the string "undefined" with the buffer encoding), which would bound the range.
+    const bounds: Record<string, Buffer> = {}
+    for (const name of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const bound = options[name]
+      if (bound !== undefined) bounds[name] = bound
+    }
     const it = this.db.iterator({
-      gt: options.gt,
-      gte: options.gte,
-      lt: options.lt,
-      lte: options.lte,
+      ...bounds,
       reverse: options.reverse,
       limit: options.limit ?? Infinity,
       values: options.values,

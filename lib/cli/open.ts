@@ -1,9 +1,8 @@
 // The two ways the tool opens a database, each in one place:
 //
 //   openForReading   get, scan, dump: never takes the lock and never writes, so that it works
-//                    while an application has the database open. Through the engine's
-//                    `readOnly: true` option when the engine has it; until then by reading
-//                    the files directly (direct-reader.ts).
+//                    while an application has the database open: the engine's
+//                    `readOnly: true` open (engine/read-only.ts).
 //   openForWriting   put, del, compact, checkpoint: an ordinary open, which takes the LOCK and
 //                    fails with LEVEL_LOCKED while another process holds it.
 //
@@ -12,22 +11,11 @@
 
 import { LsmLevel } from '../adapter/level'
 import { levelError } from '../base/errors'
-import { resolveOptions } from '../engine/options'
 import { nodeEnv } from '../env/node-env'
 import { describeError } from './command'
 import { requireDatabase } from './db-directory'
-import { DirectReader } from './direct-reader'
 import { EngineReader } from './engine-reader'
 import type { ReadSource } from './read-source'
-
-/**
- * Whether the engine knows the readOnly open option. Unknown options are ignored by
- * resolveOptions, so an engine without it would open for writing: it must be asked, and
- * resolved options carry the options the engine acts on.
- */
-export function engineOpensReadOnly (): boolean {
-  return 'readOnly' in resolveOptions({ readOnly: true })
-}
 
 function codeChain (err: unknown): string[] {
   const codes: string[] = []
@@ -47,7 +35,7 @@ function openError (location: string, err: unknown): Error {
 export async function openForReading (location: string): Promise<ReadSource> {
   requireDatabase(nodeEnv, location)
   try {
-    return engineOpensReadOnly() ? await EngineReader.open(location) : await DirectReader.open(nodeEnv, location)
+    return await EngineReader.open(location)
   } catch (err) {
     throw openError(location, err)
   }

@@ -39,7 +39,7 @@ test('a sound lsm-level database: exit 0, every entry counted, nothing written',
   t.ok(report.ok, 'ok: true')
   t.same(report.damage, [], 'no damage')
   t.ok(report.tables.length > 1 && report.tables.every((table) => table.ok && table.entries > 0), `${report.tables.length} tables checked`)
-  t.ok(report.logs.some((log) => log.records === 1), 'the WAL record checked')
+  t.ok(report.logs.some((log) => log.records >= 1), 'the WAL records checked')
   t.ok(/ok: no damage/.test(text), 'the text report says ok')
   t.same(hashTree(sound), before, 'the directory is unchanged')
 })
@@ -124,7 +124,6 @@ test('a WAL record damaged in the middle: exit 1 naming the log and the record\'
   t.ok(/checksum/.test(report.damage[0]?.message ?? ''), report.damage[0]?.message)
   const scan = await cli(['scan', location, '--keys-only'])
   t.is(scan.stdout.split('\n').length - 1, 50, 'scan reads the 50 records before the damage, as open would')
-  t.ok(/note: log #\d+ is damaged/.test(scan.stderr), 'and notes the damaged log on stderr')
 })
 
 test('a MANIFEST record damaged: exit 1 naming the MANIFEST', async (t) => {
