@@ -10,15 +10,29 @@ import { TableBuilder, type TableBuildOptions } from '../sstable/table-builder'
 import { type FileMeta, newFileMeta } from '../version/file-meta'
 import { duringBackgroundSync } from './sync-signal'
 
+// Written bytes are synced every SYNC_EVERY_BYTES as the table grows (RocksDB's
+// bytes_per_sync): the page cache then writes the table out in small steps instead of all at
+// the final sync, which on a journaling file system would hold up every other write to the
+// disk (the WAL's among them) for as long as it takes.
+const SYNC_EVERY_BYTES = 1024 * 1024
+
 export class TableFileWriter {
   private readonly file: WritableFile
   private readonly builder: TableBuilder
+  private unsynced = 0
   readonly path: string
 
   constructor (private readonly env: Env, location: string, readonly number: number, options: TableBuildOptions) {
     this.path = tableFileName(location, number)
     this.file = env.createWritable(this.path)
-    this.builder = new TableBuilder(options, (chunk) => this.file.append(chunk))
+    this.builder = new TableBuilder(options, (chunk) => {
+      this.file.append(chunk)
+      this.unsynced += chunk.length
+      if (this.unsynced >= SYNC_EVERY_BYTES) {
+        this.unsynced = 0
+        this.file.sync()
+      }
+    })
   }
 
   add (input: InternalIterator): void {

@@ -136,22 +136,7 @@ const lanes = new Map<Lane, LaneRunner>()
  * rejects with the job's error rebuilt as a LEVEL_* ModuleError (e.g. LEVEL_CORRUPTION
  * naming a damaged input), or with a plain Error if the worker died.
  */
-let jobsInFlight = 0
-
-/** Whether any background job (flush or compaction) of this process is queued or running. */
-export function backgroundJobsInFlight (): boolean {
-  return jobsInFlight > 0
-}
-
 export function runInBackground (job: Job, lane: Lane, env: Env): Promise<JobResult> {
-  jobsInFlight++
-  const done = (): void => { jobsInFlight-- }
-  const result = submitJob(job, lane, env)
-  result.then(done, done)
-  return result
-}
-
-function submitJob (job: Job, lane: Lane, env: Env): Promise<JobResult> {
   workerScriptExists ??= fs.existsSync(WORKER_SCRIPT)
   if (process.env.LSM_LEVEL_INLINE_JOBS === '1' || !workerScriptExists) {
     return Promise.resolve().then(() => executeJob(job, env))

@@ -3,10 +3,13 @@
 // of the ones before.
 //
 // Appends are synchronous write(2)s into the page cache, which is what makes single writes
-// fast. While tables are being written or synced, or for a second after an append that took
-// longer than SLOW_APPEND_MS, they go through the thread pool instead: a filesystem busy
-// committing its journal can hold even a small write for tens of milliseconds, and the
-// event loop must keep turning meanwhile.
+// fast. While a worker syncs a finished table, and for ASYNC_APPEND_WINDOW_MS after an
+// append that took longer than SLOW_APPEND_MS, they go through the thread pool instead: a
+// filesystem busy committing its journal can hold even a small write for tens of
+// milliseconds, and the event loop must keep turning meanwhile. (Tables are synced a
+// megabyte at a time as they are written, table-file.ts, so those windows stay short; a
+// longer window, or going to the thread pool whenever a flush or compaction runs, cost a
+// third of the write rate of a million random puts.)
 //
 // Durability: a sync write waits for fdatasync of the current WAL, and first for the syncs
 // of every earlier WAL (started at each switch), so no write acknowledged with sync can
@@ -25,13 +28,12 @@ import { performance } from 'perf_hooks'
 import type { Env, WritableFile } from '../env/env'
 import { ByteWriter } from '../format/coding'
 import { logFileName } from '../format/filename'
-import { backgroundJobsInFlight } from '../compaction/worker-pool'
 import { backgroundSyncInProgress } from '../compaction/sync-signal'
 import { LogWriter } from '../wal/log-writer'
 
 // A synchronous WAL append slower than this makes the next ones asynchronous for a while.
 const SLOW_APPEND_MS = 2
-const ASYNC_APPEND_WINDOW_MS = 1000
+const ASYNC_APPEND_WINDOW_MS = 50
 
 /** A WAL and the byte length of its records whose writes are in a memtable. */
 export interface AppliedLog {
@@ -134,7 +136,7 @@ export class WalManager {
     out.reset()
     this.writer.append(record, out)
     const file = this.file
-    if (backgroundJobsInFlight() || backgroundSyncInProgress() || performance.now() < this.asyncUntil) {
+    if (backgroundSyncInProgress() || performance.now() < this.asyncUntil) {
       // No copy: the write queue sends nothing else until this append completes.
       const length = out.length
       return file.appendAsync(out.view()).then(() => {
@@ -209,7 +211,9 @@ export class WalManager {
       number = prepared.number
       file = prepared.file
     } else {
-      number = prepared?.number ?? this.newFileNumber()
+      // A creation still under way would open (and truncate) the file after we wrote to it:
+      // leave that number to it, and take another.
+      number = prepared !== undefined && prepared.creating === undefined ? prepared.number : this.newFileNumber()
       file = this.env.createWritable(logFileName(this.location, number))
     }
     this.next = undefined
@@ -278,7 +282,8 @@ export class WalManager {
     next.creating = this.env.createWritableAsync(logFileName(this.location, next.number)).then((file) => {
       next.creating = undefined
       if (this.next === next) next.file = file
-      else return file.closeAsync().catch(() => {})
+      // switch() did not wait for it: the file is empty and named by nothing.
+      else return file.closeAsync().then(() => this.env.removeAsync(file.path)).catch(() => {})
     }, () => {
       next.creating = undefined
     })
