@@ -32,11 +32,16 @@ export function crc32cExtend (crc: number, bytes: Uint8Array, start = 0, end = b
   let c = ~crc
   let i = start
   const end8 = end - ((end - start) & 7)
-  while (i < end8) {
-    const lo = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24))
-    c = T7[lo & 0xff] ^ T6[(lo >>> 8) & 0xff] ^ T5[(lo >>> 16) & 0xff] ^ T4[lo >>> 24] ^
-      T3[bytes[i + 4]] ^ T2[bytes[i + 5]] ^ T1[bytes[i + 6]] ^ T0[bytes[i + 7]]
-    i += 8
+  if (end8 > i) {
+    // Words through a DataView: V8 compiles each to one load, four times fewer than bytes.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    while (i < end8) {
+      const lo = c ^ view.getInt32(i, true)
+      const hi = view.getInt32(i + 4, true)
+      c = T7[lo & 0xff] ^ T6[(lo >>> 8) & 0xff] ^ T5[(lo >>> 16) & 0xff] ^ T4[lo >>> 24] ^
+        T3[hi & 0xff] ^ T2[(hi >>> 8) & 0xff] ^ T1[(hi >>> 16) & 0xff] ^ T0[hi >>> 24]
+      i += 8
+    }
   }
   while (i < end) c = (c >>> 8) ^ T0[(c ^ bytes[i++]) & 0xff]
   return ~c >>> 0

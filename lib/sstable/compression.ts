@@ -7,14 +7,14 @@
 //     10 copy     length 1 + (tag>>2),     offset next 2 bytes LE
 //     11 copy     length 1 + (tag>>2),     offset next 4 bytes LE
 //
-// Compression uses snappyjs. Decompression is our own strict decoder: snappyjs neither checks
-// that the output reaches the declared length nor that copies stay inside it, so damaged
-// input could come back as plausible wrong bytes. Ours throws instead.
+// Compression is snappy-compress.ts. Decompression is a strict decoder: it checks that the
+// output reaches the declared length and that copies stay inside it, so damaged input never
+// comes back as plausible wrong bytes.
 
 import { corruption } from '../base/errors'
 import { decoded, getVarint32 } from '../format/coding'
+import { snappyCompressBytes } from './snappy-compress'
 
-const snappyjs: { compress (input: Buffer): Buffer } = require('snappyjs')
 
 // A copy element of 3 bytes yields at most 64 bytes, so no valid stream expands by more than
 // ~22x; larger claims are garbage and must not make us allocate gigabytes.
@@ -27,8 +27,7 @@ export function worthCompressing (rawLength: number, compressedLength: number): 
 
 /** Raw Snappy of `raw` (a fresh buffer). */
 export function snappyCompress (raw: Uint8Array): Buffer {
-  const input = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
-  return snappyjs.compress(input)
+  return snappyCompressBytes(raw)
 }
 
 /** The compressed form of `raw` if it is worth keeping, else undefined. */
