@@ -13,7 +13,7 @@
 
 import { corruption } from '../base/errors'
 import { decoded, getVarint32 } from '../format/coding'
-import { snappyCompressBytes } from './snappy-compress'
+import { maxCompressedLength, snappyCompressBytes } from './snappy-compress'
 
 
 // A copy element of 3 bytes yields at most 64 bytes, so no valid stream expands by more than
@@ -30,9 +30,19 @@ export function snappyCompress (raw: Uint8Array): Buffer {
   return snappyCompressBytes(raw)
 }
 
-/** The compressed form of `raw` if it is worth keeping, else undefined. */
-export function maybeCompress (raw: Uint8Array): Buffer | undefined {
-  const compressed = snappyCompress(raw)
+/**
+ * The compressed form of `raw` if it is worth keeping, else undefined. With `scratch` (grown
+ * as needed: pass back the one `scratch.buffer` holds) the result is a view into it.
+ */
+export function maybeCompress (raw: Uint8Array, scratch?: { buffer: Buffer }): Buffer | undefined {
+  let compressed: Buffer
+  if (scratch === undefined) {
+    compressed = snappyCompress(raw)
+  } else {
+    const needed = maxCompressedLength(raw.length)
+    if (scratch.buffer.length < needed) scratch.buffer = Buffer.allocUnsafe(needed)
+    compressed = snappyCompressBytes(raw, scratch.buffer)
+  }
   return worthCompressing(raw.length, compressed.length) ? compressed : undefined
 }
 

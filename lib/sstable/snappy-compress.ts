@@ -20,10 +20,18 @@ const HASH_MULTIPLIER = 0x1e35a7bd
 const tables: Uint16Array[] = []
 
 
-/** Snappy of `input` (a fresh buffer of exactly the compressed length). */
-export function snappyCompressBytes (input: Uint8Array): Buffer {
+/** The most bytes the Snappy form of `length` input bytes can take. */
+export function maxCompressedLength (length: number): number {
+  return 32 + length + Math.floor(length / 6)
+}
+
+/**
+ * Snappy of `input`: a view of `into` when given (it must hold maxCompressedLength bytes),
+ * else of a fresh buffer.
+ */
+export function snappyCompressBytes (input: Uint8Array, into?: Buffer): Buffer {
   const n = input.length
-  const out = Buffer.allocUnsafe(32 + n + Math.floor(n / 6))
+  const out = into ?? Buffer.allocUnsafe(maxCompressedLength(n))
   let op = 0
   // Preamble: the uncompressed length as a varint.
   let length = n

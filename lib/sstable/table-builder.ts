@@ -30,7 +30,10 @@ export const FILTER_META_KEY = Buffer.from('filter.' + BLOOM_FILTER_NAME)
 
 export class TableBuilder {
   private readonly options: TableBuildOptions
-  private readonly sink: (chunk: Buffer) => void
+  private readonly sink: (chunk: Uint8Array) => void
+  // Reused for every block: the sink copies what it keeps.
+  private readonly compressScratch = { buffer: Buffer.allocUnsafe(0) }
+  private readonly trailerScratch = Buffer.allocUnsafe(BLOCK_TRAILER_SIZE)
   private readonly dataBlock: BlockBuilder
   private readonly indexBlock = new BlockBuilder(1)
   private readonly filterBlock = new FilterBlockBuilder()
@@ -47,8 +50,11 @@ export class TableBuilder {
   private readonly handleScratch = Buffer.allocUnsafe(MAX_BLOCK_HANDLE_LENGTH)
   private finished = false
 
-  /** `sink` receives the file's bytes in order; each chunk is a fresh buffer it may keep. */
-  constructor (options: TableBuildOptions, sink: (chunk: Buffer) => void) {
+  /**
+   * `sink` receives the file's bytes in order. A chunk may be a view into the builder's own
+   * buffers, valid only during the call: copy what you keep.
+   */
+  constructor (options: TableBuildOptions, sink: (chunk: Uint8Array) => void) {
     if (!(options.blockSize >= 1)) throw new RangeError('blockSize must be at least 1')
     this.options = options
     this.sink = sink
@@ -134,7 +140,7 @@ export class TableBuilder {
   /** Finishes `builder`, compresses its bytes if worthwhile, writes them and resets it. */
   private writeBlock (builder: BlockBuilder): BlockHandle {
     const raw = builder.finish()
-    const compressed = this.options.compression ? maybeCompress(raw) : undefined
+    const compressed = this.options.compression ? maybeCompress(raw, this.compressScratch) : undefined
     const handle = compressed !== undefined
       ? this.writeRawBlock(compressed, BlockType.Snappy)
       : this.writeRawBlock(raw, BlockType.Raw)
@@ -144,12 +150,12 @@ export class TableBuilder {
 
   private writeRawBlock (contents: Uint8Array, type: BlockType): BlockHandle {
     const size = contents.length
-    const chunk = Buffer.allocUnsafe(size + BLOCK_TRAILER_SIZE)
-    chunk.set(contents, 0)
-    putBlockTrailer(chunk, size, contents, type)
+    const trailer = this.trailerScratch
+    putBlockTrailer(trailer, 0, contents, type)
     const handle = { offset: this.offset, size }
-    this.sink(chunk)
-    this.offset += chunk.length
+    this.sink(contents)
+    this.sink(trailer)
+    this.offset += size + BLOCK_TRAILER_SIZE
     return handle
   }
 }

@@ -112,7 +112,7 @@ export function writeTableFile (file: string, entries: Entry[], options: TableBu
 /** Builds a table in memory. */
 export function buildTable (entries: Entry[], options: TableBuildOptions): Buffer {
   const chunks: Buffer[] = []
-  const builder = new TableBuilder(options, (chunk) => { chunks.push(chunk) })
+  const builder = new TableBuilder(options, (chunk) => { chunks.push(Buffer.from(chunk)) })
   for (const e of entries) builder.add(e.userKey, e.sequence, e.kind, e.value)
   builder.finish()
   return Buffer.concat(chunks)
