@@ -214,10 +214,15 @@ export class Engine {
     return await run
   }
 
-  /** Read-only: closes tables no version in use names any more (the writer may have deleted them). */
+  /**
+   * Read-only: closes tables no version in use names any more (the writer may have deleted
+   * them), except those of a refresh in progress, whose version is not installed yet.
+   */
   private forgetUnusedTables (): void {
     const live = this.versions.liveTableNumbers()
-    for (const number of this.tableCache.fileNumbers()) if (!live.has(number)) this.tableCache.evict(number)
+    for (const number of this.tableCache.fileNumbers()) {
+      if (!live.has(number) && this.view?.keeps(number) !== true) this.tableCache.evict(number)
+    }
   }
 
   get isReadOnly (): boolean {
