@@ -31,6 +31,7 @@ import type { FileMeta } from '../version/file-meta'
 import { VersionSet } from '../version/version-set'
 import { Activity, type EngineStats, guardListeners } from './activity'
 import { BackgroundWork } from './background'
+import { levelError } from '../base/errors'
 import { BackgroundErrors } from './background-errors'
 import { type CheckpointResult, Checkpoints } from './checkpoint'
 import { MemTables } from './memtables'
@@ -301,6 +302,10 @@ export class Engine {
 
   /** A consistent copy of the database in `target`, made while writes go on (checkpoint.ts). */
   checkpoint (target: string): Promise<CheckpointResult> {
+    // A checkpoint needs the writer's WAL positions, which only the writer knows.
+    if (this.view !== undefined) {
+      return Promise.reject(levelError('LEVEL_NOT_SUPPORTED', 'checkpoint() is not supported on a read-only instance: make the checkpoint from the process that writes the database'))
+    }
     return this.checkpoints.create(target)
   }
 
