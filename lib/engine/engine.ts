@@ -144,7 +144,13 @@ export class Engine {
         if (versions.unpin(version) && !this.closed) this.sweeper.request()
       }
     })
-    this.pointReader = new PointReader(this.tableCache, (file, level) => this.background.noteSeeksUsedUp(file, level))
+    // Point reads count seeks toward a seek compaction: not on a read-only instance, which
+    // must never compact (nor write a table or a MANIFEST, nor delete the writer's files).
+    this.pointReader = new PointReader(this.tableCache, readOnly ? () => {} : (file, level) => this.background.noteSeeksUsedUp(file, level))
+    if (readOnly) {
+      this.background.stop()
+      this.sweeper.stop()
+    }
   }
 
   static async open (location: string, options: EngineOptions, events: EngineEvents = () => {}): Promise<Engine> {
