@@ -4,7 +4,8 @@
 //
 // A view is the tables of the MANIFEST that CURRENT names, plus the WALs from its log number
 // on, replayed into a memtable of its own (a torn record at the end of a log the writer is
-// appending to is simply not there yet). refresh() catches up: when the writer has not
+// appending to is simply not there yet). The logs are read newest first, so that together
+// they hold a prefix of the writer's writes (see tryLoad). refresh() catches up: when the writer has not
 // flushed or compacted since, it reads on in the logs from where it stopped; otherwise it
 // loads the new MANIFEST and replays the logs again. Each batch is one log record, so a
 // view never holds part of a batch, and each load reads files the writer wrote later than
@@ -32,7 +33,7 @@ import { MemTable } from '../memtable/memtable'
 import type { Version } from '../version/version'
 import { VersionSet } from '../version/version-set'
 import { applyBatch } from '../wal/write-batch'
-import { checkVersion, logsToReplay, replayLog } from './recovery'
+import { checkVersion, logsToReplay, readLogFrom, replayLog } from './recovery'
 
 /** Loads that meet a file deleted under them start over this many times before giving up. */
 const ATTEMPTS = 20
@@ -114,10 +115,19 @@ export class ReadOnlyView {
       const mem = same ? current : new MemTable(this.writeBufferSize + 64 * 1024)
       const offsets = same ? new Map(this.offsets) : new Map<number, number>()
       let applied = same ? current.lastSequence : 0
-      for (const number of logsToReplay(names, versions)) {
+      // The logs are read newest first, then replayed oldest first. The writer fills one log
+      // before it writes to the next, so a newer log read earlier holds no record written
+      // after any record an older log read later may lack: the view is a prefix of the
+      // writer's writes. (Read oldest first, an older log could end before records the writer
+      // appended to it after the read, while the newer log read next holds later ones.)
+      const logs = logsToReplay(names, versions)
+      const bytes = new Map<number, Buffer>()
+      for (const number of logs.slice().reverse()) bytes.set(number, await readLogFrom(env, location, number, offsets.get(number) ?? 0))
+      for (const number of logs) {
         const result = await replayLog(env, location, number, infoLog, {
           stopAtDamage: true,
           from: offsets.get(number) ?? 0,
+          data: bytes.get(number),
           appliedSequence: applied,
           apply: (batch, first) => { applyBatch(mem, batch, first) }
         })
