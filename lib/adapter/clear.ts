@@ -6,10 +6,13 @@ import type { Engine } from '../engine/engine'
 import { engineIterator, breathe } from './iterator'
 import { type Bytes } from './codec'
 import { levelError } from '../base/errors'
+import { readOnlyError } from '../engine/read-only'
 
 const BATCH_KEY_BYTES = 16 * 1024
 
 export async function clearRange (engine: Engine, options: Record<string, unknown>): Promise<void> {
+  // Even a range with nothing in it: a clear is a write.
+  if (engine.isReadOnly) throw readOnlyError()
   const it = engineIterator(engine, options)
   const limit = typeof options.limit === 'number' && options.limit >= 0 ? options.limit : Infinity
   let deleted = 0

@@ -31,6 +31,7 @@ import type { FileMeta } from '../version/file-meta'
 import { VersionSet } from '../version/version-set'
 import { Activity, type EngineStats, guardListeners } from './activity'
 import { BackgroundWork } from './background'
+import { levelError } from '../base/errors'
 import { BackgroundErrors } from './background-errors'
 import { type CheckpointResult, Checkpoints } from './checkpoint'
 import { MemTables } from './memtables'
@@ -143,7 +144,13 @@ export class Engine {
         if (versions.unpin(version) && !this.closed) this.sweeper.request()
       }
     })
-    this.pointReader = new PointReader(this.tableCache, (file, level) => this.background.noteSeeksUsedUp(file, level))
+    // Point reads count seeks toward a seek compaction: not on a read-only instance, which
+    // must never compact (nor write a table or a MANIFEST, nor delete the writer's files).
+    this.pointReader = new PointReader(this.tableCache, readOnly ? () => {} : (file, level) => this.background.noteSeeksUsedUp(file, level))
+    if (readOnly) {
+      this.background.stop()
+      this.sweeper.stop()
+    }
   }
 
   static async open (location: string, options: EngineOptions, events: EngineEvents = () => {}): Promise<Engine> {
@@ -214,10 +221,15 @@ export class Engine {
     return await run
   }
 
-  /** Read-only: closes tables no version in use names any more (the writer may have deleted them). */
+  /**
+   * Read-only: closes tables no version in use names any more (the writer may have deleted
+   * them), except those of a refresh in progress, whose version is not installed yet.
+   */
   private forgetUnusedTables (): void {
     const live = this.versions.liveTableNumbers()
-    for (const number of this.tableCache.fileNumbers()) if (!live.has(number)) this.tableCache.evict(number)
+    for (const number of this.tableCache.fileNumbers()) {
+      if (!live.has(number) && this.view?.keeps(number) !== true) this.tableCache.evict(number)
+    }
   }
 
   get isReadOnly (): boolean {
@@ -296,6 +308,10 @@ export class Engine {
 
   /** A consistent copy of the database in `target`, made while writes go on (checkpoint.ts). */
   checkpoint (target: string): Promise<CheckpointResult> {
+    // A checkpoint needs the writer's WAL positions, which only the writer knows.
+    if (this.view !== undefined) {
+      return Promise.reject(levelError('LEVEL_NOT_SUPPORTED', 'checkpoint() is not supported on a read-only instance: make the checkpoint from the process that writes the database'))
+    }
     return this.checkpoints.create(target)
   }
 

@@ -32,6 +32,11 @@ export interface ReplayOptions {
   stopAtDamage: boolean
   /** Where in the file to start: the end of the last whole record an earlier replay read (default 0). */
   from?: number
+  /**
+   * The log's bytes from the start of the block holding `from` on, read beforehand
+   * (readLogFrom); by default replayLog reads them itself.
+   */
+  data?: Buffer
   /** The highest sequence replayed before this log; batches not past it are skipped. */
   appliedSequence: number
   /** Takes one checked batch; may wait (recovery flushes a full memtable). */
@@ -57,7 +62,7 @@ export async function replayLog (env: Env, location: string, number: number, inf
   // relative to `base`).
   const from = options.from ?? 0
   const base = from - (from % BLOCK_SIZE)
-  const data = base === 0 ? await env.readFileAsync(file) : readTail(env, file, base)
+  const data = options.data ?? await readLogFrom(env, location, number, from)
   let damage: string | undefined
   const reader = new LogReader(data, (c) => {
     const what = `${c.reason} at offset ${base + c.offset} (${c.bytes} bytes)`
@@ -106,6 +111,13 @@ export async function replayLog (env: Env, location: string, number: number, inf
     infoLog.write(`Log #${number} (${name}): ${damage}; kept the records before it and dropped the remaining ${data.length - appliedEnd} bytes of this log`)
   }
   return result
+}
+
+/** The bytes of WAL `number` from the start of the block that holds `from` on. */
+export async function readLogFrom (env: Env, location: string, number: number, from: number): Promise<Buffer> {
+  const file = logFileName(location, number)
+  const base = from - (from % BLOCK_SIZE)
+  return base === 0 ? await env.readFileAsync(file) : readTail(env, file, base)
 }
 
 /** The bytes of `file` from `offset` to its end (empty if it is shorter). */

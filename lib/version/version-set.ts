@@ -226,6 +226,12 @@ export class VersionSet {
     return result
   }
 
+  /** The MANIFEST recover() read and how many bytes of it (read-only views compare it later). */
+  get recoveredManifest (): { path: string, size: number } | undefined {
+    const recovered = this.recovered
+    return recovered === undefined ? undefined : { path: recovered.path, size: recovered.size }
+  }
+
   /** Read-only instances: takes the state another VersionSet recovered (a refresh). */
   adopt (other: VersionSet, lastSequence: number): void {
     this.current = other.current
