@@ -2,14 +2,14 @@
 // classic-level does), yielding to the event loop between batches. Like classic-level's,
 // a clear is not atomic as a whole; each of its batches is.
 
-import type { Engine } from '../engine/engine'
+import type { DatabaseEngine } from '../sharing/database-engine'
 import { engineIterator, breathe } from './iterator'
 import { type Bytes } from './codec'
 import { levelError } from '../base/errors'
 
 const BATCH_KEY_BYTES = 16 * 1024
 
-export async function clearRange (engine: Engine, options: Record<string, unknown>): Promise<void> {
+export async function clearRange (engine: DatabaseEngine, options: Record<string, unknown>): Promise<void> {
   const it = engineIterator(engine, options)
   const limit = typeof options.limit === 'number' && options.limit >= 0 ? options.limit : Infinity
   let deleted = 0
