@@ -187,7 +187,7 @@ export class Connection implements DatabaseEngine {
     if (this.closed) throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open')
     if (this.lost) throw ownerLost()
     const iter = this.nextIterator++
-    this.tell({
+    this.callSync({
       op: 'iter-open',
       iter,
       spec: {

@@ -132,13 +132,6 @@ export class OwnerServer {
         this.engine.releaseSnapshot(request.sequence)
         return
       }
-      case 'iter-open':
-        try {
-          client.iterators.set(request.iter, this.engine.iterator(iteratorOptions(request.spec)))
-        } catch (err) {
-          client.iterators.set(request.iter, err as Error)
-        }
-        return
       case 'iter-seek': {
         const it = client.iterators.get(request.iter)
         if (it === undefined || it instanceof Error) return
@@ -205,6 +198,10 @@ export class OwnerServer {
         client.snapshots.set(sequence, (client.snapshots.get(sequence) ?? 0) + 1)
         return sequence
       }
+      case 'iter-open':
+        // Synchronous, so that the iterator's snapshot is taken before db.iterator() returns.
+        client.iterators.set(request.iter, this.engine.iterator(iteratorOptions(request.spec)))
+        return undefined
       case 'iter-next':
         return this.batch(client, request.iter, request.max, request.bytes)
       case 'size':
@@ -238,19 +235,27 @@ export class OwnerServer {
     if (it === undefined) throw new Error(`multithreading: no iterator ${iter}`)
     if (it instanceof Error) throw it
     const offsets: number[] = []
-    const parts: Buffer[] = []
+    let data = Buffer.allocUnsafe(4096)
     let size = 0
     let count = 0
+    // Entries are copied at once: what current() points into may change when the iterator moves.
+    const append = (source: Buffer, start: number, end: number): void => {
+      const need = size + end - start
+      if (need > data.length) {
+        const grown = Buffer.allocUnsafe(Math.max(need, data.length * 2))
+        data.copy(grown, 0, 0, size)
+        data = grown
+      }
+      source.copy(data, size, start, end)
+      size = need
+      offsets.push(size)
+    }
     try {
       while (count < max && size < bytes && it.valid()) {
         const at = it.current()
         offsets.push(size)
-        parts.push(at.keySource.subarray(at.keyStart, at.keyEnd))
-        size += at.keyEnd - at.keyStart
-        offsets.push(size)
-        parts.push(at.valueSource.subarray(at.valueStart, at.valueEnd))
-        size += at.valueEnd - at.valueStart
-        offsets.push(size)
+        append(at.keySource, at.keyStart, at.keyEnd)
+        append(at.valueSource, at.valueStart, at.valueEnd)
         count++
         it.advance()
       }
@@ -260,8 +265,7 @@ export class OwnerServer {
       it.close()
       client.iterators.set(iter, err as Error)
     }
-    const data = Buffer.concat(parts, size)
-    return { data, offsets, done: count === 0 }
+    return { data: data.subarray(0, size), offsets, done: count === 0 }
   }
 }
 

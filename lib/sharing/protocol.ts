@@ -18,8 +18,9 @@
 // A request with `sync: true` is answered in the client's shared mailbox
 // (lib/base/sync-mailbox.ts) as v8.serialize(Reply), while the client waits in
 // Atomics.wait; others are answered on the channel with a Reply ({ id, ok, value | error }),
-// except the fire-and-forget ones (release, iter-open, iter-seek, iter-close, bye), which
-// have no reply. A mailbox that was too small is replaced by { op: 'mailbox', mailbox }.
+// except the fire-and-forget ones (release, iter-seek, iter-close, bye), which have no
+// reply. Synchronous: get, snapshot, iter-open (the iterator's snapshot is taken before
+// db.iterator() returns), iter-next, size, property, stats. A mailbox that was too small is replaced by { op: 'mailbox', mailbox }.
 //
 // An iterator batch (iter-next) comes back as { data, offsets, done }: entry i's key is
 // data[offsets[3i], offsets[3i+1]) and its value data[offsets[3i+1], offsets[3i+2]).
