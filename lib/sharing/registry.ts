@@ -77,6 +77,7 @@ class SharedDatabase {
   /** Explicit snapshots of the current backend, with their counts. */
   private pins = new Map<number, number>()
   private released = false
+  private engineClosed: Promise<void> | undefined
   private readonly shareable: boolean
 
   constructor (readonly key: string, readonly location: string, readonly options: EngineOptions) {
@@ -284,11 +285,13 @@ class SharedDatabase {
 
   /** Owner: closes the Engine once no handle and no client is left. */
   private async maybeClose (): Promise<void> {
+    if (this.engineClosed !== undefined) return await this.engineClosed
     if (this.handles.size > 0 || (this.server?.clientCount ?? 0) > 0 || this.engine === undefined) return
     const engine = this.engine
     this.forget()
     this.server?.stop()
     const done = engine.close()
+    this.engineClosed = done
     const settled = done.catch(() => {}).then(() => { if (closing.get(this.key) === settled) closing.delete(this.key) })
     closing.set(this.key, settled)
     await done
