@@ -255,10 +255,11 @@ export class Connection implements DatabaseEngine {
 
   async refresh (): Promise<void> {}
 
-  /** Says bye (the owner releases our snapshots and iterators) and closes the channel. */
+  /** Says bye (the owner releases our snapshots and iterators, maybe closes) and closes the channel. */
   async close (): Promise<void> {
     if (this.closed) return
-    if (!this.lost) this.send({ op: 'bye' })
+    // The owner answers once it let go of us, and closed the database if we were its last handle.
+    if (!this.lost) await this.call({ op: 'bye' }).catch(() => {})
     this.closed = true
     this.idle()
     this.channel.close()

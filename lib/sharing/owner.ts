@@ -39,8 +39,8 @@ export class OwnerServer {
   constructor (
     private readonly engine: Engine,
     private readonly discovery: BroadcastChannel,
-    /** Called when the last client left. */
-    private readonly onIdle: () => void
+    /** Called when the last client left; resolves once the Engine closed, if it did. */
+    private readonly onIdle: () => Promise<void>
   ) {
     this.announce()
   }
@@ -97,8 +97,8 @@ export class OwnerServer {
     this.watch = undefined
   }
 
-  private drop (client: Client, notify = true): void {
-    if (client.closed) return
+  private drop (client: Client, notify = true, closeChannel = true): Promise<void> | undefined {
+    if (client.closed) return undefined
     client.closed = true
     this.clients.delete(client.name)
     for (const [sequence, count] of client.snapshots) {
@@ -107,12 +107,13 @@ export class OwnerServer {
     client.snapshots.clear()
     for (const it of client.iterators.values()) if (!(it instanceof Error)) it.close()
     client.iterators.clear()
-    client.channel.close()
+    if (closeChannel) client.channel.close()
     if (this.clients.size === 0) {
       if (this.watch !== undefined) clearInterval(this.watch)
       this.watch = undefined
-      if (notify) this.onIdle()
+      if (notify) return this.onIdle()
     }
+    return undefined
   }
 
   private onRequest (client: Client, request: Request): void {
@@ -121,9 +122,16 @@ export class OwnerServer {
       case 'mailbox':
         client.writer.replaceMailbox(request.mailbox)
         return
-      case 'bye':
-        this.drop(client)
+      case 'bye': {
+        // Answered once the client is gone and, if it was the last handle, the Engine closed.
+        const channel = client.channel
+        const idle = this.drop(client, true, false)
+        void Promise.resolve(idle).catch(() => {}).then(() => {
+          try { channel.postMessage({ id: request.id, ok: true } satisfies Reply) } catch {}
+          channel.close()
+        })
         return
+      }
       case 'release': {
         const count = client.snapshots.get(request.sequence) ?? 0
         if (count === 0) return

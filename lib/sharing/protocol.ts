@@ -18,8 +18,8 @@
 // A request with `sync: true` is answered in the client's shared mailbox
 // (lib/base/sync-mailbox.ts) as v8.serialize(Reply), while the client waits in
 // Atomics.wait; others are answered on the channel with a Reply ({ id, ok, value | error }),
-// except the fire-and-forget ones (release, iter-seek, iter-close, bye), which have no
-// reply. Synchronous: get, snapshot, iter-open (the iterator's snapshot is taken before
+// except the fire-and-forget ones (release, iter-seek, iter-close), which have no reply.
+// bye is answered once the owner let go of the client (and closed, if it was the last). Synchronous: get, snapshot, iter-open (the iterator's snapshot is taken before
 // db.iterator() returns), iter-next, size, property, stats. A mailbox that was too small is replaced by { op: 'mailbox', mailbox }.
 //
 // An iterator batch (iter-next) comes back as { data, offsets, done }: entry i's key is

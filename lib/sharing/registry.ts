@@ -242,7 +242,7 @@ class SharedDatabase {
     this.engine = engine
     this.backend = engine
     this.mode = 'owner'
-    if (this.discovery !== undefined) this.server = new OwnerServer(engine, this.discovery, () => void this.maybeClose().catch(() => {}))
+    if (this.discovery !== undefined) this.server = new OwnerServer(engine, this.discovery, () => this.maybeClose().catch(() => {}))
   }
 
   private becomeClient (connection: Connection): void {
