@@ -3,15 +3,15 @@
 // WriteBatch at once).
 
 import { AbstractChainedBatch } from 'abstract-level'
-import type { Engine } from '../engine/engine'
+import type { DatabaseEngine } from '../sharing/database-engine'
 import type { Bytes } from './codec'
 import { WriteBatchBuilder } from '../wal/write-batch'
 
 export class LsmChainedBatch extends AbstractChainedBatch<any, any, any> {
   private readonly builder = new WriteBatchBuilder(256)
-  private readonly engine: Engine
+  private readonly engine: DatabaseEngine
 
-  constructor (db: any, engine: Engine) {
+  constructor (db: any, engine: DatabaseEngine) {
     super(db)
     this.engine = engine
   }

@@ -2,7 +2,7 @@
 // classic-level does), yielding to the event loop between batches. Like classic-level's,
 // a clear is not atomic as a whole; each of its batches is.
 
-import type { Engine } from '../engine/engine'
+import type { DatabaseEngine } from '../sharing/database-engine'
 import { engineIterator, breathe } from './iterator'
 import { type Bytes } from './codec'
 import { levelError } from '../base/errors'
@@ -10,7 +10,7 @@ import { readOnlyError } from '../engine/read-only'
 
 const BATCH_KEY_BYTES = 16 * 1024
 
-export async function clearRange (engine: Engine, options: Record<string, unknown>): Promise<void> {
+export async function clearRange (engine: DatabaseEngine, options: Record<string, unknown>): Promise<void> {
   // Even a range with nothing in it: a clear is a write.
   if (engine.isReadOnly) throw readOnlyError()
   const it = engineIterator(engine, options)

@@ -22,8 +22,8 @@
 //   - with a `limit`, the default walk is used (the limit counts what nextv fetched).
 
 import { AbstractIterator } from 'abstract-level'
-import type { Engine } from '../engine/engine'
-import type { DbIterator } from '../iterator/db-iterator'
+import type { DatabaseEngine } from '../sharing/database-engine'
+import type { EngineIterator } from '../sharing/database-engine'
 import type { EntryLocation } from '../base/internal-iterator'
 import { type Bytes, type Format, keyBytes, ownBytes, rangeToFormat } from './codec'
 import { mustYield, nextTurn } from '../engine/pacer'
@@ -52,7 +52,7 @@ interface IteratorOptions {
   fillCache?: boolean
 }
 
-export function engineIterator (engine: Engine, options: IteratorOptions): DbIterator {
+export function engineIterator (engine: DatabaseEngine, options: IteratorOptions): EngineIterator {
   return engine.iterator({
     gt: options.gt === undefined ? undefined : ownBytes(options.gt),
     gte: options.gte === undefined ? undefined : ownBytes(options.gte),
@@ -65,7 +65,7 @@ export function engineIterator (engine: Engine, options: IteratorOptions): DbIte
 }
 
 export class LsmIterator extends AbstractIterator<any, any, any> {
-  private readonly it: DbIterator
+  private readonly it: EngineIterator
   private readonly keys: boolean
   private readonly values: boolean
   private readonly keyFormat: Format | undefined
@@ -87,7 +87,7 @@ export class LsmIterator extends AbstractIterator<any, any, any> {
   private uncounted = 0
   private closeRequested = false
 
-  constructor (db: any, options: IteratorOptions, engine: Engine) {
+  constructor (db: any, options: IteratorOptions, engine: DatabaseEngine) {
     super(db, options as any)
     this.it = engineIterator(engine, options)
     this.keys = options.keys !== false

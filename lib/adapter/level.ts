@@ -13,6 +13,8 @@ import type {
   ValueIteratorOptions
 } from './types'
 import { Engine } from '../engine/engine'
+import type { DatabaseEngine } from '../sharing/database-engine'
+import { openShared } from '../sharing/registry'
 import { levelError } from '../base/errors'
 import { resolveOptions } from '../engine/options'
 import { LsmIterator } from './iterator'
@@ -84,7 +86,7 @@ export interface LsmLevel<K = string, V = string> {
 
 export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buffer | Uint8Array, K, V> {
   private readonly _location: string
-  [kEngine]: Engine | undefined
+  [kEngine]: DatabaseEngine | undefined
 
   constructor (location: string, options?: LsmLevelOptions<K, V>) {
     if (typeof location !== 'string' || location === '') {
@@ -113,7 +115,7 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
   }
 
   /** The open engine; abstract-level only calls private methods while open. */
-  private get engine (): Engine {
+  private get engine (): DatabaseEngine {
     const engine = this[kEngine]
     if (engine === undefined) throw levelError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open')
     return engine
@@ -122,9 +124,12 @@ export class LsmLevel<K = string, V = string> extends AbstractLevel<string | Buf
   async _open (options: AbstractOpenOptions & Record<string, unknown>): Promise<void> {
     const resolved = resolveOptions(options)
     const events = (event: string, payload: object): void => { this.emit(event, payload) }
+    // multithreading: one database shared by the instances of every thread (lib/sharing).
     this[kEngine] = resolved.readOnly
       ? await Engine.openReadOnly(this._location, resolved, events)
-      : await Engine.open(this._location, resolved, events)
+      : options.multithreading === true
+        ? await openShared(this._location, resolved, events)
+        : await Engine.open(this._location, resolved, events)
   }
 
   async _close (): Promise<void> {

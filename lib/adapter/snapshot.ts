@@ -2,13 +2,13 @@
 // database as of that sequence; compaction keeps the versions it can see.
 
 import { AbstractSnapshot } from 'abstract-level'
-import type { Engine } from '../engine/engine'
+import type { DatabaseEngine } from '../sharing/database-engine'
 
 export class LsmSnapshot extends AbstractSnapshot {
   readonly sequence: number
-  private readonly engine: Engine
+  private readonly engine: DatabaseEngine
 
-  constructor (options: unknown, engine: Engine) {
+  constructor (options: unknown, engine: DatabaseEngine) {
     super(...([options] as unknown as []))
     this.engine = engine
     this.sequence = engine.snapshot()

@@ -31,7 +31,12 @@ export interface OpenOptions extends AbstractOpenOptions {
   blockRestartInterval?: number | undefined
   /** Target size of a table file (default 2 MiB). */
   maxFileSize?: number | undefined
-  /** Accepted for compatibility and ignored: one process opens a directory once. */
+  /**
+   * Share the database with the other instances of this process opened with this option, in
+   * this thread and in worker threads (default false): one thread runs the engine, the others
+   * send it their operations. Only the first opener's options apply; it closes with the last
+   * instance. Mixing with plain instances gives LEVEL_LOCKED. Ignored with `readOnly`.
+   */
   multithreading?: boolean | undefined
   /**
    * Open without taking the lock and without writing to the directory, alongside a process

@@ -11,6 +11,8 @@ export type LevelErrorCode =
   | 'LEVEL_NOT_SUPPORTED'
   | 'LEVEL_READ_ONLY'
   | 'LEVEL_TARGET_EXISTS'
+  | 'LEVEL_SNAPSHOT_NOT_OPEN'
+  | 'LEVEL_ITERATOR_NOT_OPEN'
 
 export function levelError (code: LevelErrorCode, message: string, cause?: unknown): Error {
   return new ModuleError(message, cause === undefined ? { code } : { code, cause: cause as Error })

@@ -27,8 +27,10 @@
 //    A claim from another host (shared volume, network file system, recreated container) cannot
 //    be judged and is treated as live; the error names the file to delete.
 //    Worker threads share the pid: a claim with our own pid and start time that is not in
-//    this thread's Map is another thread's, hence live (a terminated worker's claim stays until
-//    the process exits).
+//    this thread's Map is another thread's. The claim file holds "<tid> <tid start>", the OS
+//    thread that made it (lib/base/thread-identity.ts, Linux): if that thread is gone (a
+//    worker terminated while it held the lock) the claim is stale, so another thread of the
+//    process can take the database over. An empty claim (being written, or no /proc) is live.
 //
 // 4. classic-level: on Linux a live fcntl lock on LOCK shows up in /proc/locks under the
 //    file's device and inode, so we refuse to open a directory a LevelDB process holds. The
@@ -44,6 +46,7 @@ import * as os from 'os'
 import * as path from 'path'
 import { randomBytes } from 'crypto'
 import { ioError, levelError } from '../base/errors'
+import { ownThread, threadAlive } from '../base/thread-identity'
 
 const LOCK_NAME = 'LOCK'
 const CLAIM_PREFIX = 'LOCK.owner.'
@@ -103,7 +106,8 @@ export class LockFile {
       const claimName = `${CLAIM_PREFIX}${self.pid}.${self.start}.${self.host}.${randomBytes(6).toString('hex')}`
       const claimPath = path.join(directory, claimName)
       try {
-        fs.closeSync(fs.openSync(claimPath, 'wx'))
+        const thread = ownThread()
+        fs.writeFileSync(claimPath, thread.tid === 0 ? '' : `${thread.tid} ${thread.start}`, { flag: 'wx' })
       } catch (err) {
         throw ioError(`lock ${lockPath}: ${(err as Error).message}`, err)
       }
@@ -158,7 +162,7 @@ function otherHolder (directory: string, ours: string, self: Identity): Holder |
       }
       continue
     }
-    if (isStale(pid, start, self)) {
+    if (isStale(pid, start, self) || (pid === self.pid && threadGone(claimPath))) {
       unlinkQuietly(claimPath)
       continue
     }
@@ -179,6 +183,27 @@ function isStale (pid: number, start: string, self: Identity): boolean {
   if (start === '-') return false
   const actual = startTime(pid)
   return actual !== undefined && actual !== start
+}
+
+/** A claim of this process whose file names a thread that no longer runs. */
+function threadGone (claimPath: string): boolean {
+  let content: string
+  try {
+    content = fs.readFileSync(claimPath, 'latin1')
+  } catch {
+    return false
+  }
+  const match = /^(\d+) (\d+)$/.exec(content)
+  return match !== null && !threadAlive({ tid: Number(match[1]), start: match[2] })
+}
+
+/** Whether this thread holds the lock on `location` (a LEVEL_LOCKED from it is not another thread's). */
+export function heldInThisThread (location: string): boolean {
+  try {
+    return held.has(fs.realpathSync(location))
+  } catch {
+    return false
+  }
 }
 
 function processExists (pid: number): boolean {

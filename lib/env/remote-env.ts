@@ -8,11 +8,10 @@
 //   Atomics.wait(state)                     writes the reply, serialized, into the mailbox
 //   reads the mailbox ◀──────────────────── state = reply length; notify
 //
-// Replies travel through shared memory rather than back through the port: a message posted
-// back was sometimes not yet receivable (with receiveMessageOnPort) when the worker woke,
-// and with two workers served at once some never were. A reply larger than the mailbox is
-// announced with its size (as a negative length); the worker sends a mailbox big enough
-// and the reply follows in it.
+// Replies travel through shared memory rather than back through the port (see
+// lib/base/sync-mailbox.ts, which also covers replies larger than the mailbox): a message
+// posted back was sometimes not yet receivable (with receiveMessageOnPort) when the worker
+// woke, and with two workers served at once some never were.
 //
 // Files come back as handles (numbers) and are used through the same channel. Only the
 // synchronous methods cross; the Async ones run the synchronous call. Slow, and meant for
@@ -21,12 +20,9 @@
 import * as v8 from 'v8'
 import { MessageChannel, type MessagePort } from 'worker_threads'
 import { levelError } from '../base/errors'
+import { createMailbox, ReplyReader, ReplyWriter } from '../base/sync-mailbox'
 import type { Env, FileLock, RandomAccessFile, WritableFile } from './env'
 import { type TransferableError, reviveError, transferableError } from './io-error'
-
-const MAILBOX_BYTES = 64 * 1024
-// state[0]: WAITING while the worker waits, else the reply's length (negative: too big)
-const WAITING = 0x7fffffff
 
 export interface EnvChannel {
   port: MessagePort
@@ -62,28 +58,13 @@ interface Reply {
  */
 export function serveEnv (env: Env): { channel: EnvChannel, close: () => void } {
   const { port1, port2 } = new MessageChannel()
-  const signal = new SharedArrayBuffer(4)
-  const state = new Int32Array(signal)
-  let mailbox = new SharedArrayBuffer(MAILBOX_BYTES)
-  let oversized: Buffer | undefined
+  const box = createMailbox()
+  const writer = new ReplyWriter(box)
   const files = new Map<number, WritableFile | RandomAccessFile>()
   let nextHandle = 1
-  const deliver = (bytes: Buffer): void => {
-    if (bytes.length > mailbox.byteLength) {
-      oversized = bytes
-      Atomics.store(state, 0, -bytes.length)
-    } else {
-      new Uint8Array(mailbox).set(bytes)
-      Atomics.store(state, 0, bytes.length)
-    }
-    Atomics.notify(state, 0)
-  }
   port1.on('message', (request: Request) => {
     if (request.mailbox !== undefined) {
-      mailbox = request.mailbox
-      const bytes = oversized as Buffer
-      oversized = undefined
-      deliver(bytes)
+      writer.replaceMailbox(request.mailbox)
       return
     }
     let reply: Reply
@@ -113,10 +94,10 @@ export function serveEnv (env: Env): { channel: EnvChannel, close: () => void } 
     } catch (err) {
       bytes = v8.serialize({ id: reply.id, ok: false, error: transferableError(err) })
     }
-    deliver(bytes)
+    writer.deliver(bytes)
   })
   return {
-    channel: { port: port2, signal, mailbox },
+    channel: { port: port2, signal: box.signal, mailbox: box.mailbox },
     close: () => {
       for (const file of files.values()) {
         try { file.close() } catch {}
@@ -135,28 +116,22 @@ function isFile (value: unknown): value is WritableFile | RandomAccessFile {
 /** The worker's side: an Env whose every call runs on the thread that served the channel. */
 export class RemoteEnv implements Env {
   readonly threading = 'remote' as const
-  private readonly state: Int32Array
-  private mailbox: SharedArrayBuffer
+  private readonly reader: ReplyReader
   private nextId = 1
 
   constructor (private readonly channel: EnvChannel) {
-    this.state = new Int32Array(channel.signal)
-    this.mailbox = channel.mailbox
+    this.reader = new ReplyReader(channel)
   }
 
   call (target: number, method: string, args: unknown[]): Reply {
     const id = this.nextId++
-    Atomics.store(this.state, 0, WAITING)
+    this.reader.arm()
     this.channel.port.postMessage({ id, target, method, args } satisfies Request)
-    let length = this.awaitReply()
-    if (length < 0) {
-      // Too big for the mailbox: send one that fits, the reply comes in it.
-      this.mailbox = new SharedArrayBuffer(-length * 2)
-      Atomics.store(this.state, 0, WAITING)
-      this.channel.port.postMessage({ id, target: 0, method: '', args: [], mailbox: this.mailbox } satisfies Request)
-      length = this.awaitReply()
-    }
-    const reply = v8.deserialize(Buffer.from(this.mailbox, 0, length)) as Reply
+    // Too big for the mailbox: send one that fits, the reply comes in it.
+    const bytes = this.reader.wait((mailbox) => {
+      this.channel.port.postMessage({ id, target: 0, method: '', args: [], mailbox } satisfies Request)
+    })
+    const reply = v8.deserialize(bytes) as Reply
     if (reply.id !== id) throw new Error(`remote env: the reply to ${method} is another call's`)
     if (!reply.ok) throw reviveError(reply.error as TransferableError)
     return reply
@@ -164,15 +139,6 @@ export class RemoteEnv implements Env {
 
   close (): void {
     this.channel.port.close()
-  }
-
-  /** Waits until the state holds a reply length. A wait can end with nothing there yet. */
-  private awaitReply (): number {
-    for (;;) {
-      Atomics.wait(this.state, 0, WAITING)
-      const length = Atomics.load(this.state, 0)
-      if (length !== WAITING) return length
-    }
   }
 
   private fileCall (method: string, args: unknown[]): FileValue {

@@ -262,3 +262,29 @@ test('lock: a directory held by classic-level (fcntl) is refused on Linux', asyn
   await db.close()
   LockFile.acquire(dir).release()
 })
+
+test('lock: a worker thread terminated while holding the lock leaves a claim another thread takes over', async (t) => {
+  const dir = tempDir()
+  const { Worker } = await import('worker_threads')
+  const source = `
+    const { parentPort } = require('worker_threads')
+    const { LockFile } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'env', 'lock-file.js'))})
+    LockFile.acquire(${JSON.stringify(dir)})
+    parentPort.postMessage('held')
+    setInterval(() => {}, 1000)
+  `
+  const worker = new Worker(source, { eval: true })
+  await new Promise((resolve) => worker.once('message', resolve))
+  lockedError(t, () => LockFile.acquire(dir), 'while the worker lives')
+  const held = claims(dir).filter((name) => name.startsWith('LOCK.owner.'))
+  t.equal(held.length, 1, 'the worker\'s claim')
+  t.match(fs.readFileSync(path.join(dir, held[0]), 'latin1'), process.platform === 'linux' ? /^\d+ \d+$/ : /^/, 'it names its thread')
+  await worker.terminate()
+  if (process.platform !== 'linux') {
+    t.skip('thread liveness is known on Linux only')
+    return
+  }
+  const lock = LockFile.acquire(dir)
+  t.notOk(fs.existsSync(path.join(dir, held[0])), 'the dead thread\'s claim was removed')
+  lock.release()
+})

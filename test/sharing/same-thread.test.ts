@@ -1,0 +1,52 @@
+// multithreading: true in one thread: several instances on one location share one engine.
+
+import test = require('tape')
+import { LsmLevel } from '../../lib/adapter/level'
+import { MemEnv } from '../../lib/env/mem-env'
+import { tempLocation } from '../support/temp'
+
+test('multithreading: instances in one thread share one database', async (t) => {
+  const location = tempLocation()
+  const a = new LsmLevel(location, { multithreading: true })
+  const b = new LsmLevel(location, { multithreading: true, writeBufferSize: 1 << 20 })
+  await Promise.all([a.open(), b.open()])
+  await a.put('k', 'from a')
+  t.equal(await b.get('k'), 'from a', 'b sees a\'s write at once')
+  t.equal(b.getSync('k'), 'from a', 'getSync too')
+  const snapshot = b.snapshot()
+  await a.put('k', 'again')
+  t.equal(await b.get('k', { snapshot }), 'from a', 'b\'s snapshot holds')
+  t.equal(await b.get('k'), 'again', 'the latest')
+  const it = a.iterator()
+  await b.put('z', 'after')
+  t.same(await it.all(), [['k', 'again']], 'an iterator takes its snapshot when created')
+  await snapshot.close()
+  await a.close()
+  t.equal(await b.get('z'), 'after', 'b carries on after a closed')
+  const plain = new LsmLevel(location)
+  await plain.open().then(() => t.fail('plain open while b is open'), (err) => t.equal(err.cause?.code, 'LEVEL_LOCKED', 'a plain instance is LEVEL_LOCKED'))
+  await b.close()
+  await plain.open()
+  t.equal(await plain.get('z'), 'after', 'the last close closed the database: a plain open works')
+  const mt = new LsmLevel(location, { multithreading: true })
+  const started = Date.now()
+  await mt.open().then(() => t.fail('mt open while plain is open'), (err) => t.equal(err.cause?.code, 'LEVEL_LOCKED', 'a multithreading instance is LEVEL_LOCKED by a plain one'))
+  t.ok(Date.now() - started < 500, 'at once, in the same thread')
+  await plain.close()
+})
+
+test('multithreading: a custom env is shared within the thread', async (t) => {
+  const env = new MemEnv()
+  const a = new LsmLevel('/db', { env, multithreading: true })
+  const b = new LsmLevel('/db', { env, multithreading: true })
+  await a.open()
+  await b.open()
+  await b.put('x', '1')
+  t.equal(a.getSync('x'), '1', 'shared')
+  await a.close()
+  await b.close()
+  const c = new LsmLevel('/db', { env })
+  await c.open()
+  t.equal(await c.get('x'), '1', 'closed with the last handle')
+  await c.close()
+})
