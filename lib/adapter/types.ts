@@ -49,7 +49,7 @@ export interface OpenOptions extends AbstractOpenOptions {
 export interface DatabaseOptions<K, V> extends AbstractDatabaseOptions<K, V>, Omit<OpenOptions, 'passive'> {}
 
 interface ReadOptions {
-  /** Keep blocks read for this operation in the block cache (default true; false for iterators). */
+  /** Keep blocks read for this operation in the block cache (default true). */
   fillCache?: boolean | undefined
 }
 
@@ -68,6 +68,11 @@ export interface BatchOptions<K, V> extends AbstractBatchOptions<K, V>, WriteOpt
 export interface ChainedBatchWriteOptions extends AbstractChainedBatchWriteOptions, WriteOptions {}
 
 export interface AdditionalIteratorOptions {
+  /**
+   * true: keep every block the iterator reads in the block cache; false: none. Default: the
+   * first two blocks read from each table, so that short range reads are cached and long scans
+   * do not wipe the cache.
+   */
   fillCache?: boolean | undefined
   /** Stop a nextv() once this many key and value bytes were collected (default 16 KiB). */
   highWaterMarkBytes?: number | undefined
