@@ -4,6 +4,7 @@
 //   IO error: write /data/db/000012.log: ENOSPC: no space left on device
 // The errno error (code, syscall, path) stays available as `cause`.
 
+import * as v8 from 'v8'
 import { levelError, type LevelErrorCode } from '../base/errors'
 
 export interface ErrnoLike {
@@ -130,4 +131,16 @@ export function reviveError (data: TransferableError): Error {
   }
   if (data.stack !== undefined) err.stack = data.stack
   return err
+}
+
+/**
+ * `reply` serialized for another thread; a value that cannot be cloned becomes a failed
+ * reply to the same request instead, carrying the clone error.
+ */
+export function serializeReply (reply: { id: number }): Buffer {
+  try {
+    return v8.serialize(reply)
+  } catch (err) {
+    return v8.serialize({ id: reply.id, ok: false, error: transferableError(err) })
+  }
 }

@@ -22,7 +22,7 @@ import { MessageChannel, type MessagePort } from 'worker_threads'
 import { levelError } from '../base/errors'
 import { createMailbox, ReplyReader, ReplyWriter } from '../base/sync-mailbox'
 import type { Env, FileLock, RandomAccessFile, WritableFile } from './env'
-import { type TransferableError, reviveError, transferableError } from './io-error'
+import { type TransferableError, reviveError, serializeReply, transferableError } from './io-error'
 
 export interface EnvChannel {
   port: MessagePort
@@ -88,13 +88,7 @@ export function serveEnv (env: Env): { channel: EnvChannel, close: () => void } 
     } catch (err) {
       reply = { id: request.id, ok: false, error: transferableError(err) }
     }
-    let bytes: Buffer
-    try {
-      bytes = v8.serialize(reply)
-    } catch (err) {
-      bytes = v8.serialize({ id: reply.id, ok: false, error: transferableError(err) })
-    }
-    writer.deliver(bytes)
+    writer.deliver(serializeReply(reply))
   })
   return {
     channel: { port: port2, signal: box.signal, mailbox: box.mailbox },

@@ -8,12 +8,11 @@
 // bye, or when its thread is found gone (checked every WATCH_MS while clients are
 // connected, and at once when the owner's own last handle closes).
 
-import * as v8 from 'v8'
 import { BroadcastChannel } from 'worker_threads'
 import { ReplyWriter } from '../base/sync-mailbox'
 import { type ThreadIdentity, ownThread, threadAlive } from '../base/thread-identity'
 import type { Engine } from '../engine/engine'
-import { transferableError } from '../env/io-error'
+import { serializeReply, transferableError } from '../env/io-error'
 import type { EngineIterator } from './database-engine'
 import type { ConnectInfo, DiscoveryMessage, IteratorBatch, IteratorSpec, Reply, Request } from './protocol'
 
@@ -165,13 +164,7 @@ export class OwnerServer {
       } catch (err) {
         reply = { id: request.id, ok: false, error: transferableError(err) }
       }
-      let bytes: Buffer
-      try {
-        bytes = v8.serialize(reply)
-      } catch (err) {
-        bytes = v8.serialize({ id: request.id, ok: false, error: transferableError(err) } satisfies Reply)
-      }
-      client.writer.deliver(bytes)
+      client.writer.deliver(serializeReply(reply))
       return
     }
     let work: Promise<unknown>
