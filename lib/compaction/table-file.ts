@@ -5,7 +5,7 @@
 
 import type { Env, WritableFile } from '../env/env'
 import { tableFileName } from '../format/filename'
-import type { InternalIterator } from '../base/internal-iterator'
+import { EntryLocation, type InternalIterator } from '../base/internal-iterator'
 import { TableBuilder, type TableBuildOptions } from '../sstable/table-builder'
 import { type FileMeta, newFileMeta } from '../version/file-meta'
 import { duringBackgroundSync } from './sync-signal'
@@ -23,6 +23,8 @@ export class TableFileWriter {
   private readonly file: WritableFile
   private readonly builder: TableBuilder
   private readonly buffer = Buffer.allocUnsafe(WRITE_BUFFER_BYTES)
+  // Where each added entry lies in its source (no views made per entry).
+  private readonly entry = new EntryLocation()
   private buffered = 0
   private unsynced = 0
   readonly path: string
@@ -59,7 +61,8 @@ export class TableFileWriter {
   }
 
   add (input: InternalIterator): void {
-    this.builder.add(input.userKey(), input.sequence(), input.kind(), input.value())
+    input.read(this.entry)
+    this.builder.addEntry(this.entry)
   }
 
   get entryCount (): number {

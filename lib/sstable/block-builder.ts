@@ -38,6 +38,11 @@ export class BlockBuilder {
 
   /** Appends key[0, keyLength) with `value`. */
   add (key: Uint8Array, value: Uint8Array, keyLength = key.length): void {
+    this.addFrom(key, keyLength, value, 0, value.length)
+  }
+
+  /** Appends key[0, keyLength) with the value valueSource[valueStart, valueEnd) (no view made). */
+  addFrom (key: Uint8Array, keyLength: number, valueSource: Uint8Array, valueStart: number, valueEnd: number): void {
     if (this.finished) throw new Error('BlockBuilder: add after finish')
     let shared = 0
     if (this.counter < this.restartInterval) {
@@ -49,17 +54,18 @@ export class BlockBuilder {
       this.counter = 0
     }
     const nonShared = keyLength - shared
+    const valueLength = valueEnd - valueStart
     const out = this.out
-    out.reserve(15 + nonShared + value.length)
+    out.reserve(15 + nonShared + valueLength)
     const buf = out.buffer
     let p = out.length
-    if (shared < 0x80 && nonShared < 0x80 && value.length < 0x80) {
+    if (shared < 0x80 && nonShared < 0x80 && valueLength < 0x80) {
       buf[p] = shared
       buf[p + 1] = nonShared
-      buf[p + 2] = value.length
+      buf[p + 2] = valueLength
       p += 3
     } else {
-      p = putVarint(buf, putVarint(buf, putVarint(buf, p, shared), nonShared), value.length)
+      p = putVarint(buf, putVarint(buf, putVarint(buf, p, shared), nonShared), valueLength)
     }
     if (nonShared < 32) {
       for (let i = 0; i < nonShared; i++) buf[p + i] = key[shared + i]
@@ -67,12 +73,12 @@ export class BlockBuilder {
       buf.set(key.subarray(shared, keyLength), p)
     }
     p += nonShared
-    if (value.length < 32) {
-      for (let i = 0; i < value.length; i++) buf[p + i] = value[i]
+    if (valueLength < 32) {
+      for (let i = 0; i < valueLength; i++) buf[p + i] = valueSource[valueStart + i]
     } else {
-      buf.set(value, p)
+      buf.set(valueSource.subarray(valueStart, valueEnd), p)
     }
-    out.length = p + value.length
+    out.length = p + valueLength
     this.rememberKey(key, shared, keyLength)
     this.counter++
   }

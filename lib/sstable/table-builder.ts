@@ -12,6 +12,7 @@
 import {
   ValueKind, KIND_FOR_SEEK, MAX_SEQUENCE, TRAILER_SIZE, compareInternalKeyRanges, putTrailer
 } from '../format/internal-key'
+import type { EntryLocation } from '../base/internal-iterator'
 import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { BlockBuilder } from './block-builder'
 import { FilterBlockBuilder } from './filter-block'
@@ -73,12 +74,25 @@ export class TableBuilder {
 
   /** Adds one entry; entries must come in strictly increasing internal order. */
   add (userKey: Uint8Array, sequence: number, kind: ValueKind, value: Uint8Array): void {
+    this.addFrom(userKey, 0, userKey.length, sequence, kind, value, 0, value.length)
+  }
+
+  /** add() of the entry an iterator's read() located, straight from where its bytes lie. */
+  addEntry (entry: EntryLocation): void {
+    this.addFrom(entry.keySource, entry.keyStart, entry.keyEnd, entry.sequence, entry.kind, entry.valueSource, entry.valueStart, entry.valueEnd)
+  }
+
+  private addFrom (
+    keySource: Uint8Array, keyStart: number, keyEnd: number, sequence: number, kind: ValueKind,
+    valueSource: Uint8Array, valueStart: number, valueEnd: number
+  ): void {
     if (this.finished) throw new Error('TableBuilder: add after finish')
-    const keyLength = userKey.length + TRAILER_SIZE
+    const userKeyLength = keyEnd - keyStart
+    const keyLength = userKeyLength + TRAILER_SIZE
     if (this.key.length < keyLength) this.key = Buffer.allocUnsafe(Math.max(keyLength, this.key.length * 2))
     const key = this.key
-    key.set(userKey, 0)
-    putTrailer(key, userKey.length, sequence, kind)
+    for (let i = 0; i < userKeyLength; i++) key[i] = keySource[keyStart + i]
+    putTrailer(key, userKeyLength, sequence, kind)
     if (this.count > 0 &&
       compareInternalKeyRanges(key, 0, keyLength, this.lastKey, 0, this.lastKeyLength) <= 0) {
       throw new Error('TableBuilder: keys must be added in increasing internal order')
@@ -86,8 +100,8 @@ export class TableBuilder {
     if (this.pendingIndexEntry) {
       this.addIndexEntry(internalKeySeparator(this.lastKey.subarray(0, this.lastKeyLength), key.subarray(0, keyLength)))
     }
-    this.filterBlock.addKey(userKey)
-    this.dataBlock.add(key, value, keyLength)
+    this.filterBlock.addKey(key, 0, userKeyLength)
+    this.dataBlock.addFrom(key, keyLength, valueSource, valueStart, valueEnd)
     this.key = this.lastKey
     this.lastKey = key
     this.lastKeyLength = keyLength

@@ -18,7 +18,7 @@ import { nodeEnv } from '../../lib/env/node-env'
 import * as fs from 'fs'
 import { compareBytes } from '../../lib/format/bytes'
 import { MAX_SEQUENCE, ValueKind } from '../../lib/format/internal-key'
-import type { InternalIterator } from '../../lib/base/internal-iterator'
+import type { EntryLocation, InternalIterator } from '../../lib/base/internal-iterator'
 import { LevelIterator } from '../../lib/iterator/level-iterator'
 import { mergeIterators } from '../../lib/iterator/merging-iterator'
 import { MemTable } from '../../lib/memtable/memtable'
@@ -130,13 +130,19 @@ function makeEntries (rng: Rng, config: Config): Entry[] {
 
 // --- building the implementations ---
 
-/** Feeds TableFileWriter.add, which reads userKey/sequence/kind/value of its argument. */
+/** Feeds TableFileWriter.add, which asks its argument where the entry lies (read()). */
 function cursorOver (entry: Entry): InternalIterator {
   return {
-    userKey: () => entry.key,
-    sequence: () => entry.seq,
-    kind: () => entry.kind,
-    value: () => entry.value
+    read: (into: EntryLocation) => {
+      into.keySource = entry.key
+      into.keyStart = 0
+      into.keyEnd = entry.key.length
+      into.valueSource = entry.value
+      into.valueStart = 0
+      into.valueEnd = entry.value.length
+      into.sequence = entry.seq
+      into.kind = entry.kind
+    }
   } as unknown as InternalIterator
 }
 
