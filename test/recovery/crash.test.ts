@@ -14,7 +14,7 @@ import * as path from 'path'
 import { spawn } from 'child_process'
 import { LsmLevel } from '../../index'
 import { tempLocation } from '../support/temp'
-import { Plan, prng, applyOp, idOf, COUNTER_KEY, BATCH_KEYS, type WriterArgs } from '../support/crash-plan'
+import { Plan, prng, applyOp, idOf, COUNTER_KEY, BATCH_KEYS, type PlanOp, type WriterArgs } from '../support/crash-plan'
 
 const WRITER = path.join(__dirname, '..', 'support', 'crash-writer.js')
 const SMALL_BUFFER = 64 * 1024
@@ -76,6 +76,17 @@ function runAndKill (args: ChildArgs, after: 'opening' | 'ready', delay: number)
   })
 }
 
+// How far past the newest op a value names the visible prefix may reach (see verify).
+const EVIDENCE_WINDOW = 64
+
+function keysOf (op: PlanOp): string[] {
+  switch (op.kind) {
+    case 'put': case 'del': return [op.key]
+    case 'counter': return [COUNTER_KEY]
+    case 'batch': return op.keys
+  }
+}
+
 interface Verified {
   /** The visible prefix: ops [0, M) of the plan are exactly what the database holds. */
   prefix: number
@@ -107,17 +118,23 @@ async function verify (t: test.Test, location: string, plan: Plan, acks: number[
     }
     t.equal(malformed, 0, `${label}: every value is one the plan wrote`)
 
-    // The model after ops [0, evident]. Plain deletes after it leave no value behind: take
-    // each one whose key is absent as visible (one of an already absent key is a no-op
-    // either way, so the prefix is the longest the database is consistent with).
-    const model = new Map<string, string>()
+    // The model after ops [0, evident]. Ops after it can leave no value behind: a plain
+    // delete, or a put whose key a later delete removes again (op 1083 puts s1083, op 1084
+    // deletes it). So the prefix is the longest one, up to EVIDENCE_WINDOW ops past the
+    // evident one, whose model agrees with the database on every key those ops touch.
+    let model = new Map<string, string>()
     let prefix = 0
     for (; prefix <= evident; prefix++) applyOp(model, plan.get(prefix))
-    for (;;) {
-      const op = plan.get(prefix)
-      if (op.kind !== 'del' || actual.has(op.key)) break
-      applyOp(model, op)
-      prefix++
+    const trial = new Map(model)
+    const touched = new Set<string>()
+    for (let m = prefix; m < evident + 1 + EVIDENCE_WINDOW; m++) {
+      const op = plan.get(m)
+      applyOp(trial, op)
+      for (const key of keysOf(op)) touched.add(key)
+      if ([...touched].every((key) => trial.get(key) === actual.get(key))) {
+        model = new Map(trial)
+        prefix = m + 1
+      }
     }
 
     const problems: string[] = []
