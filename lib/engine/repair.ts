@@ -5,7 +5,8 @@
 //      with unreadable blocks is rewritten from its readable entries and the original is moved
 //      to lost/, as is a table that cannot be opened at all;
 //   3. a new MANIFEST lists every table at level 0, newest file first; compaction sorts the
-//      levels out later.
+//      levels out later. A salvaged copy takes its source's place in that order (tables
+//      after it are renamed to later numbers), since a point read trusts the numbers.
 
 import * as path from 'path'
 import { fileError } from '../env/io-error'
@@ -49,6 +50,9 @@ class Repairer {
   private nextFileNumber = 1
   private lastSequence = 0
   private readonly tables: FileMeta[] = []
+  // For each kept table: the number whose place it takes in level 0's newest-first order
+  // (a salvaged copy takes its source's), and the file's path.
+  private readonly origins = new Map<FileMeta, { origin: number, path: string }>()
 
   private appliedSequence = 0
 
@@ -72,6 +76,7 @@ class Repairer {
     }
     tables.sort((a, b) => a - b)
     for (const number of tables) this.scanTable(number)
+    this.keepLevel0Order()
     this.writeManifest()
   }
 
@@ -128,7 +133,7 @@ class Repairer {
       table.close()
     }
     if (!damaged && smallest !== undefined && largest !== undefined) {
-      this.tables.push(newFileMeta(number, size, smallest, largest))
+      this.keep(newFileMeta(number, size, smallest, largest), number, filePath)
       return
     }
     if (entries > 0) this.salvage(filePath, number)
@@ -142,7 +147,7 @@ class Repairer {
     const writer = new TableFileWriter(this.env, this.location, copyNumber, DEFAULT_OPTIONS)
     try {
       forEachReadableEntry(table, (entry) => writer.add(entry), () => {})
-      this.tables.push(writer.finish())
+      this.keep(writer.finish(), number, writer.path)
       this.infoLog.write(`Table #${number}: damaged; ${writer.entryCount} readable entries copied to #${copyNumber}`)
     } catch (err) {
       writer.abandon()
@@ -150,6 +155,34 @@ class Repairer {
     } finally {
       table.close()
     }
+  }
+
+  private keep (file: FileMeta, origin: number, filePath: string): void {
+    this.tables.push(file)
+    this.origins.set(file, { origin, path: filePath })
+  }
+
+  /**
+   * A point read takes level-0 files newest number first, so numbers must follow the order
+   * of the data: a salvaged copy got a number after tables newer than its source. From the
+   * first table out of place on, tables are renamed to new numbers in their sources' order.
+   */
+  private keepLevel0Order (): void {
+    const byOrigin = this.tables.slice().sort((a, b) => (this.origins.get(a)?.origin ?? a.number) - (this.origins.get(b)?.origin ?? b.number))
+    let renaming = false
+    for (let i = 0; i < byOrigin.length; i++) {
+      const file = byOrigin[i]
+      if (!renaming && (i === 0 || file.number > byOrigin[i - 1].number)) continue
+      renaming = true
+      const from = this.origins.get(file)?.path ?? tableFileName(this.location, file.number)
+      const number = this.newFileNumber()
+      this.env.rename(from, tableFileName(this.location, number))
+      this.infoLog.write(`Table #${file.number} renamed #${number}, to keep level 0 in the order of its data`)
+      const renamed = newFileMeta(number, file.size, file.smallest, file.largest)
+      byOrigin[i] = renamed
+    }
+    this.tables.length = 0
+    this.tables.push(...byOrigin)
   }
 
   private writeManifest (): void {
