@@ -91,7 +91,12 @@ export class TableBuilder {
     const keyLength = userKeyLength + TRAILER_SIZE
     if (this.key.length < keyLength) this.key = Buffer.allocUnsafe(Math.max(keyLength, this.key.length * 2))
     const key = this.key
-    for (let i = 0; i < userKeyLength; i++) key[i] = keySource[keyStart + i]
+    // Short keys by hand (a native copy costs more than it saves); long ones natively.
+    if (userKeyLength < 32) {
+      for (let i = 0; i < userKeyLength; i++) key[i] = keySource[keyStart + i]
+    } else {
+      key.set(keySource.subarray(keyStart, keyEnd), 0)
+    }
     putTrailer(key, userKeyLength, sequence, kind)
     if (this.count > 0 &&
       compareInternalKeyRanges(key, 0, keyLength, this.lastKey, 0, this.lastKeyLength) <= 0) {
