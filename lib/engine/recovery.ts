@@ -100,7 +100,9 @@ export async function replayLog (env: Env, location: string, number: number, inf
       appliedEnd = reader.lastRecordEnd
       continue
     }
-    await options.apply(record, first, count)
+    // Most batches apply synchronously: awaiting each would cost a promise per record.
+    const applying = options.apply(record, first, count)
+    if (applying !== undefined) await applying
     result.batches++
     result.appliedSequence = last
     appliedEnd = reader.lastRecordEnd
@@ -203,6 +205,8 @@ export interface Recovered {
   /** Installs the tables recovery wrote. */
   edit: VersionEdit
   reuse: ReusedLog | undefined
+  /** The directory's listing recovery worked from. */
+  names: readonly string[]
 }
 
 /**
@@ -236,7 +240,7 @@ export async function replayLogs (ctx: RecoveryContext): Promise<Recovered> {
     const result = await replayLog(env, location, number, infoLog, {
       stopAtDamage: true,
       appliedSequence: applied,
-      apply: async (batch, first, count) => {
+      apply: (batch, first, count) => {
         if (memtables.mem.empty) {
           memSince = number
           memFromLogStart = batchesOfLog === 0
@@ -245,7 +249,7 @@ export async function replayLogs (ctx: RecoveryContext): Promise<Recovered> {
         applyBatch(memtables.mem, batch, first)
         const lastSequence = first + count - 1
         if (lastSequence > versions.lastSequence) versions.lastSequence = lastSequence
-        if (memtables.full) await flushRecovered(ctx, edit)
+        return memtables.full ? flushRecovered(ctx, edit) : undefined
       }
     })
     applied = result.appliedSequence
@@ -257,10 +261,10 @@ export async function replayLogs (ctx: RecoveryContext): Promise<Recovered> {
   if (!memtables.mem.empty && memSince !== undefined && memFromLogStart && last !== undefined && !damaged && !skipped) {
     const since = memSince
     const older = replayed.filter((log) => log.number >= since && log.number < (last as { number: number }).number)
-    return { edit, reuse: { logNumber: memSince, number: last.number, size: last.end, older } }
+    return { edit, names, reuse: { logNumber: memSince, number: last.number, size: last.end, older } }
   }
   if (!memtables.mem.empty) await flushRecovered(ctx, edit)
-  return { edit, reuse: undefined }
+  return { edit, names, reuse: undefined }
 }
 
 /** Writes the recovered memtable as a level-0 table, on the flush worker. */
