@@ -246,7 +246,7 @@ export class Engine {
   /** Replays the WALs into tables, starts a new WAL and MANIFEST (as LevelDB does). */
   private async recover (): Promise<void> {
     const { versions, env, location, infoLog } = this
-    const { edit, reuse } = await replayLogs({ env, location, options: this.options, versions, infoLog, memtables: this.memtables, pending: this.pending })
+    const { edit, reuse, names } = await replayLogs({ env, location, options: this.options, versions, infoLog, memtables: this.memtables, pending: this.pending })
     const newFileNumber = (): number => versions.newFileNumber()
     const onFailure = (err: Error): void => this.errors.set(err, 'wal')
     if (reuse !== undefined) {
@@ -263,7 +263,7 @@ export class Engine {
     for (const { file } of edit.newFiles) this.pending.delete(file.number)
     // What recovery kept and dropped is in LOG by the time open() resolves.
     await infoLog.flush()
-    this.sweeper.request()
+    this.sweeper.requestIfObsolete(names)
     this.background.maybeScheduleCompaction()
   }
 

@@ -85,6 +85,15 @@ export class FileSweeper {
     })
   }
 
+  /**
+   * Asks for a sweep only if `names`, a listing of the directory taken earlier (open's), holds
+   * a file that may be deleted now: a clean open then spends no directory listing of its own.
+   * Files created since that listing are live, so what it lacks needs no sweep.
+   */
+  requestIfObsolete (names: readonly string[]): void {
+    if (obsoleteFiles(names, this.live()).length > 0) this.request()
+  }
+
   /** Resolves once no sweep is running or asked for. */
   async idle (): Promise<void> {
     while (this.sweeping !== undefined) await this.sweeping

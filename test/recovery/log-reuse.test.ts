@@ -103,3 +103,29 @@ test('a power cut after appending to a kept log loses only unsynced writes', asy
   t.ok(keys.includes('k00019'), 'and everything before it')
   t.end()
 })
+
+test('a clean reopen lists the directory once, and sweeps nothing', async (t) => {
+  const env = new MemEnv()
+  await write(env, 0, 20)
+  const fault = new FaultEnv(env)
+  const listings = fault.inject({ op: 'list', file: /reuse\/db$/ })
+  await write(fault, 20, 30)
+  t.equal(listings.seen, 1, 'open used the listing recovery took; no sweep listed it again')
+  t.equal((await readAll(env)).length, 30)
+  t.end()
+})
+
+test('open deletes what its listing shows obsolete', async (t) => {
+  const env = new MemEnv()
+  await write(env, 0, 20)
+  const manifest = names(env).find((name) => name.startsWith('MANIFEST-')) as string
+  // A MANIFEST older than the live one, left by a crash between CURRENT's update and the sweep.
+  const stale = 'MANIFEST-000001'
+  t.notEqual(manifest, stale, `the live MANIFEST is ${manifest}`)
+  env.createWritable(path.join(LOCATION, stale)).close()
+  await write(env, 20, 30)
+  t.notOk(names(env).includes(stale), 'the older MANIFEST is gone once the database closes')
+  t.ok(names(env).includes(manifest), 'the live one stays')
+  t.equal((await readAll(env)).length, 30)
+  t.end()
+})
