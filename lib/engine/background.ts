@@ -1,4 +1,4 @@
-// Background work: flushing the immutable memtable and leveled compaction, both run by the
+// Background work: flushing the sealed memtables and leveled compaction, both run by the
 // worker pool (compaction/worker-pool.ts), plus compactRange. The decisions stay here, on
 // the main thread: file numbers, the level a flush goes to, the VersionEdit; a job only
 // writes files.
@@ -70,15 +70,22 @@ export class BackgroundWork {
    * Throws (and changes nothing) if the new WAL cannot be created.
    */
   switchMemTable (): void {
-    this.ctx.wal().switch()
-    this.ctx.memtables.seal()
+    const nextLog = this.ctx.wal().switch()
+    this.ctx.memtables.seal(nextLog)
     this.startFlush()
   }
 
-  /** Flushes the immutable memtable if there is one and no flush runs. */
+  /**
+   * Flushes the sealed memtables, oldest first, if there are any and no flush runs. After a
+   * failure the rest wait for retryFlush() (background-error recovery). Close lets them all
+   * finish (idle() waits), so that a reopen has at most the mutable memtable's WAL to replay.
+   */
   startFlush (): void {
     if (this.flushing !== undefined || this.ctx.memtables.imm === undefined) return
-    this.flushing = this.flushImmutable().catch(() => {}).finally(() => { this.flushing = undefined })
+    this.flushing = this.flushImmutable().then(() => true, () => false).then((flushed) => {
+      this.flushing = undefined
+      if (flushed) this.startFlush()
+    })
   }
 
   /** Starts the next automatic compaction if one is due and none is running. */
@@ -147,6 +154,10 @@ export class BackgroundWork {
     const flush = this.flushImmutable()
     this.flushing = flush.catch(() => {}).finally(() => { this.flushing = undefined })
     await flush
+    // The sealed memtables after it.
+    this.startFlush()
+    while (this.flushing !== undefined) await this.flushing
+    if (this.ctx.errors.error !== undefined && this.ctx.memtables.imm !== undefined) throw this.ctx.errors.error
   }
 
   /** Stops starting work and asks a running compaction to give up; see idle(). */
@@ -174,8 +185,9 @@ export class BackgroundWork {
       const result = await runInBackground(flushJob(location, options, number, imm), 'flush', env)
       const meta = result.outputs[0]
       const edit = emptyEdit()
-      // Logs before the current one hold nothing that is not in tables once this is installed.
-      edit.logNumber = this.ctx.wal().number
+      // Logs before the one that followed this memtable hold nothing that is not in tables
+      // once this is installed (later sealed memtables' records are in that log and after).
+      edit.logNumber = memtables.logAfterOldest
       if (meta !== undefined) {
         // While a compaction runs, its outputs are not in the version yet: only level 0 is
         // sure not to collide with them.

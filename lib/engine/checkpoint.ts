@@ -4,8 +4,8 @@
 // What the copy holds is fixed in one synchronous step when checkpoint() is called, so no write
 // can land in between: the last applied sequence S; the current Version, pinned so that no table
 // it names is deleted before it is linked; the MANIFEST's log number; and the WALs from that
-// number on (the current one, and the one sealed with the memtable a flush is writing, if the
-// MANIFEST does not name its table yet) with their byte lengths up to the last applied record,
+// number on (the current one, and those sealed with memtables whose tables the MANIFEST does
+// not name yet) with their byte lengths up to the last applied record,
 // opened at once so that a sweep cannot delete them under the copy. Every write acknowledged
 // before the call is in those tables or those bytes; nothing after S is.
 //

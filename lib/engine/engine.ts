@@ -1,8 +1,8 @@
 // The engine: open, the write path, the read path and close. It knows nothing of
 // abstract-level; lib/adapter/level.ts adapts it.
 //
-// State, newest first: the mutable memtable (with its WAL), at most one immutable memtable
-// being flushed, then the table files of the current Version. A read at sequence S looks
+// State, newest first: the mutable memtable (with its WAL), the sealed memtables waiting for
+// their flush (memtables.ts), then the table files of the current Version. A read at sequence S looks
 // at each in that order and takes the first version with sequence <= S.
 //
 // Durability: a write is acknowledged after its WAL record reached the kernel (or the disk,
@@ -34,7 +34,7 @@ import { BackgroundWork } from './background'
 import { levelError } from '../base/errors'
 import { BackgroundErrors } from './background-errors'
 import { type CheckpointResult, Checkpoints } from './checkpoint'
-import { MemTables } from './memtables'
+import { MemTables, NOT_IN_MEMTABLES, findInMemTables } from './memtables'
 import { PointReader } from './point-read'
 import { ReadOnlyView, readOnlyError } from './read-only'
 import { FileSweeper } from './obsolete-files'
@@ -273,7 +273,7 @@ export class Engine {
     wal.repair()
     await this.background.retryFlush()
     // A memtable switch failed (no new WAL could be created): do it now.
-    if (this.memtables.full && this.memtables.imm === undefined) {
+    if (this.memtables.full && this.memtables.canSeal) {
       this.background.switchMemTable()
       await this.background.retryFlush()
     }
@@ -325,14 +325,8 @@ export class Engine {
     const sequence = options.sequence ?? this.versions.lastSequence
     // A read-only instance's snapshot reads the state it was taken in (a refresh moves on).
     const held = options.sequence === undefined ? undefined : this.snapshots.stateOf(options.sequence)
-    const mem = held?.memtables[0] ?? this.memtables.mem
-    let node = mem.find(key, 0, key.length, sequence)
-    if (node !== 0) return mem.kindOf(node) === ValueKind.Value ? mem.valueOf(node) : undefined
-    const imm = held === undefined ? this.memtables.imm : held.memtables[1]
-    if (imm !== undefined) {
-      node = imm.find(key, 0, key.length, sequence)
-      if (node !== 0) return imm.kindOf(node) === ValueKind.Value ? imm.valueOf(node) : undefined
-    }
+    const found = held === undefined ? this.memtables.find(key, sequence) : findInMemTables(held.memtables, key, sequence)
+    if (found !== NOT_IN_MEMTABLES) return found
     return this.pointReader.get(held?.version ?? this.versions.current, key, sequence, options.fillCache !== false)
   }
 

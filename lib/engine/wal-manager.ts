@@ -22,7 +22,8 @@
 //
 // Checkpoints (checkpoint.ts) copy the WAL bytes whose writes are applied: the write path
 // calls markApplied() after each group reaches the memtable, and appliedLogs() tells where
-// those bytes end, in the current WAL and in the one sealed at the last switch.
+// those bytes end, in the current WAL and in those sealed at the last MAX_IMMUTABLE switches
+// (their memtables may still be waiting for a flush).
 
 import { performance } from 'perf_hooks'
 import type { Env, WritableFile } from '../env/env'
@@ -30,6 +31,7 @@ import { ByteWriter } from '../format/coding'
 import { logFileName } from '../format/filename'
 import { backgroundSyncInProgress } from '../compaction/sync-signal'
 import { LogWriter } from '../wal/log-writer'
+import { MAX_IMMUTABLE } from './memtables'
 
 // A synchronous WAL append slower than this makes the next ones asynchronous for a while.
 const SLOW_APPEND_MS = 2
@@ -61,9 +63,9 @@ export class WalManager {
   private torn = false
   private readonly out = new ByteWriter(64 * 1024)
   private closed = false
-  // End of the last record whose writes were applied, and the WAL sealed at the last switch.
+  // End of the last record whose writes were applied, and the WALs sealed at the last switches.
   private appliedSize = 0
-  private sealed: AppliedLog | undefined
+  private readonly sealed: AppliedLog[] = []
   // Logs before a reused one whose records are in the memtable (until its first switch).
   private replayed: AppliedLog[] = []
   /** Bytes appended to WALs since open, framing included (the write-amplification figure). */
@@ -171,13 +173,12 @@ export class WalManager {
   }
 
   /**
-   * Where the applied writes end: in the WAL sealed at the last switch (its memtable may
-   * still be flushing) and in the current one, oldest first. Which of them a copy needs is
+   * Where the applied writes end: in the WALs sealed at the last switches (their memtables
+   * may still wait for a flush) and in the current one, oldest first. Which of them a copy needs is
    * the MANIFEST's log number's call.
    */
   appliedLogs (): AppliedLog[] {
-    const current = { number: this.number, size: this.appliedSize }
-    return this.sealed === undefined ? [...this.replayed, current] : [...this.replayed, this.sealed, current]
+    return [...this.replayed, ...this.sealed, { number: this.number, size: this.appliedSize }]
   }
 
   /** fdatasync of the current WAL, after every earlier WAL's. */
@@ -224,7 +225,9 @@ export class WalManager {
       this.onFailure(err)
       return old.closeAsync()
     }).catch(() => {})
-    this.sealed = { number: this.number, size: this.appliedSize }
+    // Only the memtables sealed at the last MAX_IMMUTABLE switches can be unflushed.
+    this.sealed.push({ number: this.number, size: this.appliedSize })
+    if (this.sealed.length > MAX_IMMUTABLE) this.sealed.shift()
     // (The sealed memtable holds the replayed logs' records too; the MANIFEST's log number
     // still names the oldest until its flush, and appliedLogs() keeps listing them till then.)
     this.file = file

@@ -91,10 +91,11 @@ export class WritePath implements WriteTarget {
       return undefined
     }
     const background = this.background
-    if (this.memtables.imm !== undefined) {
-      // Back-pressure: the previous memtable is still being flushed.
+    if (!this.memtables.canSeal) {
+      // Back-pressure: the sealed memtables are still being flushed.
       stalls.begin('memtable-full')
-      return background.flushing ?? Promise.resolve()
+      background.startFlush()
+      return background.flushing ?? new Promise((resolve) => setTimeout(resolve, 1))
     }
     if (level0Files >= L0_STOP_WRITES_TRIGGER) {
       stalls.begin('level0-files')
@@ -153,17 +154,18 @@ export class WritePath implements WriteTarget {
   async flushMemTable (): Promise<void> {
     const memtables = this.memtables
     const target = memtables.mem
-    const older = memtables.imm
+    const waitFor = [...memtables.immutables, target]
     // The switch must fall between write groups: a group whose WAL append is under way would
     // otherwise have its record in the old log and its entries in the new memtable, and the
     // old log is deleted once the flush is done.
     while (memtables.mem === target && !target.empty) {
-      if (this.background.flushing !== undefined) {
-        await this.background.flushing
+      if (!memtables.canSeal) {
+        this.checkWritable()
+        await (this.background.flushing ?? new Promise((resolve) => setTimeout(resolve, 1)))
         continue
       }
       await this.queue.between(() => {
-        if (memtables.mem !== target || this.background.flushing !== undefined) return
+        if (memtables.mem !== target || !memtables.canSeal) return
         this.checkWritable()
         try {
           this.background.switchMemTable()
@@ -173,7 +175,8 @@ export class WritePath implements WriteTarget {
         }
       })
     }
-    while ((memtables.imm === target || (older !== undefined && memtables.imm === older)) && this.background.flushing !== undefined) {
+    // Flushes go oldest first: waiting for the newest of these waits for them all.
+    while (waitFor.some((mem) => memtables.immutables.includes(mem)) && this.background.flushing !== undefined) {
       await this.background.flushing
     }
     this.checkWritable()
