@@ -102,3 +102,33 @@ test('sealed memtables: a crash after the first of two flushes is installed lose
   t.equal(missing, 0, 'every acknowledged put survives: the MANIFEST still names the second memtable\'s WAL')
   await reopened.close()
 })
+
+/** Writes `rounds` memtables' worth, each overwriting the same keys with its round's value. */
+async function overwriteRounds (db: LsmLevel<string, string>, rounds: number, keys: number): Promise<void> {
+  for (let round = 1; round <= rounds; round++) {
+    for (let i = 0; i < keys; i++) await db.put(keyOf(i), `${round}:${VALUE}`)
+  }
+}
+
+test('sealed memtables: overwrites across many memtables flushed one after another: newer values win, tables install in number order', async (t) => {
+  const mem = new MemEnv()
+  const db = new LsmLevel<string, string>(LOCATION, { env: mem, writeBufferSize: 64 * 1024 })
+  await db.open()
+  const flushed: Array<{ file: number, level: number }> = []
+  db.on('flush', ({ file, level }: { file: number, level: number }) => flushed.push({ file, level }))
+  // 30 rounds of the same 70 keys: every memtable overlaps the ones before, so most tables
+  // land in level 0, where the higher file number must be the newer data.
+  await overwriteRounds(db, 30, 70)
+  let wrong = 0
+  for (let i = 0; i < 70; i++) if (db.getSync(keyOf(i)) !== `30:${VALUE}`) wrong++
+  t.equal(wrong, 0, 'every key reads its last round')
+  await db.close()
+  t.ok(flushed.length >= 20, `${flushed.length} flushes`)
+  t.deepEqual(flushed.map((f) => f.file), flushed.map((f) => f.file).slice().sort((a, b) => a - b), 'flushes were installed in the order of their file numbers')
+  const again = new LsmLevel<string, string>(LOCATION, { env: mem })
+  await again.open()
+  wrong = 0
+  for (let i = 0; i < 70; i++) if (await again.get(keyOf(i)) !== `30:${VALUE}`) wrong++
+  t.equal(wrong, 0, 'and after a reopen')
+  await again.close()
+})
