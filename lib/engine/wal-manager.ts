@@ -250,6 +250,9 @@ export class WalManager {
   /**
    * Waits for the background syncs, then closes every file. With `tidy`, WAL files that hold
    * nothing (the prepared next one, and the current one when no write came) are removed.
+   * The close itself is synchronous, as LevelDB's: close(2) of a local file takes about 2 µs
+   * here, and the thread pool's round trip about 100 µs, which a database opened and closed
+   * for each operation pays every time.
    */
   async close (tidy: boolean): Promise<void> {
     if (this.closed) return
@@ -261,7 +264,7 @@ export class WalManager {
     const files: Array<[WritableFile, boolean]> = [[this.file, tidy && this.file.size === 0 && !this.torn]]
     if (next?.file !== undefined) files.push([next.file, tidy])
     for (const [file, remove] of files) {
-      try { await file.closeAsync() } catch {}
+      try { file.close() } catch {}
       if (remove) {
         try { await this.env.removeAsync(file.path) } catch {}
       }
