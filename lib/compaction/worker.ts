@@ -7,9 +7,12 @@ import { nodeEnv } from '../env/node-env'
 import { type EnvChannel, RemoteEnv } from '../env/remote-env'
 import { transferableError } from '../env/io-error'
 import { type Job, executeJob, portableJobResult } from './jobs'
+import { lowerThisThreadPriority } from './background-priority'
 
 if (parentPort === null) throw new Error('lib/compaction/worker.js must be run as a worker thread')
 const port = parentPort
+// Flushes and compactions yield the CPU to the event loop's thread when both want it.
+lowerThisThreadPriority()
 
 port.on('message', (message: { id: number, job: Job, channel?: EnvChannel }) => {
   const { id, job, channel } = message
