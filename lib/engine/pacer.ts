@@ -6,7 +6,7 @@
 
 import { performance } from 'perf_hooks'
 
-const SLICE_MS = 1
+const SLICE_MS = 0.5
 
 let sliceStart = 0
 let turnPending = false
