@@ -1,7 +1,7 @@
 // The engine answers gets, puts and iterator steps without leaving the main thread, so a
 // loop of awaited operations would run on microtasks alone and never let the event loop
 // turn: timers, I/O and other clients would starve. The pacer notices when the loop has
-// not turned for a millisecond and tells the next operation to wait for one setImmediate
+// not turned for half a millisecond and tells the next operation to wait for one setImmediate
 // first. It costs a counter increment per operation and a clock read every 32 of them.
 
 import { performance } from 'perf_hooks'
