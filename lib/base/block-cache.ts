@@ -1,11 +1,14 @@
-// What a table needs of a block cache: blocks keyed by (table cache id, block offset). The
+// What a table needs of a block cache: blocks keyed by (table cache id, block number). The
 // cache itself (cache/lru-cache.ts) sits above sstable/; tables see only this contract.
 
 export interface BlockCacheLike<B> {
   /** An id for one opened table; give it back with releaseId() once its blocks are dropped. */
   newId: () => number
   releaseId: (id: number) => void
-  get: (id: number, offset: number) => B | undefined
-  set: (id: number, offset: number, block: B) => void
-  delete: (id: number, offset: number) => void
+  /** Data block number `block` (its place in the table's index) of table `id`, if cached. */
+  get: (id: number, block: number) => B | undefined
+  set: (id: number, block: number, value: B) => void
+  delete: (id: number, block: number) => void
+  /** Drops every block of table `id`. */
+  dropTable: (id: number) => void
 }

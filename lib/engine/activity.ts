@@ -7,7 +7,7 @@
 // (walBytesWritten + flushBytesWritten + compactionBytesWritten) / userBytesWritten. Tables
 // that open() writes from the logs it replays are not counted: they hold earlier writes.
 
-import type { BlockCache } from '../cache/lru-cache'
+import type { BlockCache } from '../cache/block-cache'
 import type { TableCache } from '../cache/table-cache'
 import { NUM_LEVELS } from '../version/constants'
 import type { Version } from '../version/version'

@@ -15,7 +15,7 @@
 // activity.ts and write-stalls.ts (events and stats).
 
 import type { InternalIterator } from '../base/internal-iterator'
-import { BlockCache } from '../cache/lru-cache'
+import { BlockCache } from '../cache/block-cache'
 import { TableCache } from '../cache/table-cache'
 import type { Env, FileLock } from '../env/env'
 import { InfoLog } from '../env/info-log'

@@ -160,14 +160,9 @@ export class Table {
     if (this.closed) return
     this.closed = true
     this.dataCursor = undefined
-    const cache = this.blockCache
-    const stored = this.storedCache
     if (this.blocksCached) {
-      // Only data blocks are cached, and the index names every one of them.
-      for (let i = 0; i < this.index.count; i++) {
-        cache?.delete(this.cacheId, this.index.offsets[i])
-        stored?.delete(this.cacheId, this.index.offsets[i])
-      }
+      this.blockCache?.dropTable(this.cacheId)
+      this.storedCache?.dropTable(this.cacheId)
     }
     try {
       this.file.close()
@@ -180,14 +175,13 @@ export class Table {
    */
   readDataBlock (i: number, fillCache: boolean): Block {
     const cache = this.blockCache
-    const offset = this.index.offsets[i]
     if (cache !== undefined) {
-      const cached = cache.get(this.cacheId, offset)
+      const cached = cache.get(this.cacheId, i)
       if (cached !== undefined) return cached
     }
     const handle = this.index.handle(i, this.handle)
     const storedCache = this.storedCache
-    let stored = storedCache?.get(this.cacheId, offset)
+    let stored = storedCache?.get(this.cacheId, i)
     const checked = stored !== undefined
     stored ??= readStoredBlock(this.file, handle)
     const block = new Block(this.file.path, decodeBlock(this.file.path, stored, handle))
@@ -195,12 +189,12 @@ export class Table {
       this.checkCursor ??= block.iterator()
       this.index.checkBlock(i, block, this.checkCursor, this.bounds)
       if (storedCache !== undefined) {
-        storedCache.set(this.cacheId, offset, stored)
+        storedCache.set(this.cacheId, i, stored)
         this.blocksCached = true
       }
     }
     if (cache !== undefined && fillCache) {
-      cache.set(this.cacheId, offset, block)
+      cache.set(this.cacheId, i, block)
       this.blocksCached = true
     }
     return block

@@ -4,7 +4,7 @@ import { nodeEnv } from '../../lib/env/node-env'
 import fs = require('fs')
 import path = require('path')
 import { TableCache } from '../../lib/cache/table-cache'
-import { BlockCache } from '../../lib/cache/lru-cache'
+import { BlockCache } from '../../lib/cache/block-cache'
 import { MAX_SEQUENCE, ValueKind } from '../../lib/format/internal-key'
 import { Entry, tempDir, writeTableFile, collect, thrown } from '../sstable/table-fixture'
 

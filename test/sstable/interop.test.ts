@@ -13,7 +13,7 @@ import { Table } from '../../lib/sstable/table'
 import { decodeFooter, readBlock, decodeBlockHandle } from '../../lib/sstable/format'
 import { Block, blockEntries } from '../../lib/sstable/block'
 import { FilterBlockBuilder } from '../../lib/sstable/filter-block'
-import { BlockCache } from '../../lib/cache/lru-cache'
+import { BlockCache } from '../../lib/cache/block-cache'
 import { Entry, random, randomBytes, collect, buildTable, memoryFile, tempDir } from './table-fixture'
 
 const root = tempDir('interop')

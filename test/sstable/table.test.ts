@@ -8,7 +8,7 @@ import type { RandomAccessFile } from '../../lib/env/env'
 import { TableBuilder, internalKeySeparator, internalKeySuccessor } from '../../lib/sstable/table-builder'
 import { decodeFooter, readBlock } from '../../lib/sstable/format'
 import { Block } from '../../lib/sstable/block'
-import { BlockCache } from '../../lib/cache/lru-cache'
+import { BlockCache } from '../../lib/cache/block-cache'
 import {
   Entry, random, randomBytes, randomEntries, modelGet, modelSeek, collect, copyEntry, describe, sameEntries,
   tempDir, writeTableFile, buildTable, memoryFile, thrown
