@@ -1,5 +1,5 @@
 // What a table needs of a block cache: blocks keyed by (table cache id, block number). The
-// cache itself (cache/lru-cache.ts) sits above sstable/; tables see only this contract.
+// cache itself (cache/block-cache.ts) sits above sstable/; tables see only this contract.
 
 export interface BlockCacheLike<B> {
   /** An id for one opened table; give it back with releaseId() once its blocks are dropped. */
