@@ -75,7 +75,7 @@ export function userKeyOf (internalKey: Uint8Array): Buffer {
 }
 
 /** Compares the trailers at a[ao] and b[bo] in internal order (larger trailer first). */
-function compareTrailers (a: Uint8Array, ao: number, b: Uint8Array, bo: number): number {
+export function compareTrailers (a: Uint8Array, ao: number, b: Uint8Array, bo: number): number {
   const aHigh = getFixed32(a, ao + 4)
   const bHigh = getFixed32(b, bo + 4)
   if (aHigh !== bHigh) return aHigh > bHigh ? -1 : 1

@@ -14,7 +14,7 @@ import { corruption } from '../base/errors'
 import { compareRanges } from '../format/bytes'
 import { decoded, getFixed32, getVarint32 } from '../format/coding'
 import {
-  ValueKind, KIND_FOR_SEEK, TRAILER_SIZE, compareInternalKeyRanges, putTrailer, trailerSequence
+  ValueKind, KIND_FOR_SEEK, TRAILER_SIZE, compareInternalKeyRanges, compareTrailers, putTrailer, trailerSequence
 } from '../format/internal-key'
 import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
 
@@ -76,8 +76,12 @@ export class BlockIterator implements InternalIterator {
   private current = 0
   private nextOffset = 0
   private restartIndex = 0
+  /** Offset of restart point restartIndex + 1, or `end` past the last one. */
+  private nextRestart = 0
   private key = Buffer.allocUnsafe(64)
   private keyLength = 0
+  /** How many leading key bytes the current entry shares with the one before it. */
+  private shared = 0
   private seekKey = Buffer.allocUnsafe(64)
   /** The current value is data[valueStart, valueEnd). Read by the table reader. */
   valueStart = 0
@@ -138,8 +142,22 @@ export class BlockIterator implements InternalIterator {
       else right = mid - 1
     }
     this.seekToRestart(left)
+    // Entries share a prefix with the one before them, so the leading bytes an entry shares
+    // with its predecessor, up to where the predecessor matched the target, are known to
+    // match too: each comparison starts there instead of at byte 0 (most of a short key).
+    const targetUserLength = targetLength - TRAILER_SIZE
+    let matched = 0
     while (this.parseNext()) {
-      if (compareInternalKeyRanges(this.key, 0, this.keyLength, target, 0, targetLength) >= 0) return
+      const key = this.key
+      const userLength = this.keyLength - TRAILER_SIZE
+      const n = userLength < targetUserLength ? userLength : targetUserLength
+      let i = matched < this.shared ? matched : this.shared
+      if (i > n) i = n
+      while (i < n && key[i] === target[i]) i++
+      matched = i
+      let order = i < n ? key[i] - target[i] : userLength - targetUserLength
+      if (order === 0) order = compareTrailers(key, userLength, target, targetUserLength)
+      if (order >= 0) return
     }
   }
 
@@ -218,13 +236,19 @@ export class BlockIterator implements InternalIterator {
     this.current = this.end
     this.nextOffset = this.end
     this.restartIndex = this.restartCount
+    this.nextRestart = this.end
     this.keyLength = 0
   }
 
   private seekToRestart (index: number): void {
-    this.restartIndex = index
+    this.setRestartIndex(index)
     this.keyLength = 0
     this.nextOffset = this.block.restartPoint(index)
+  }
+
+  private setRestartIndex (index: number): void {
+    this.restartIndex = index
+    this.nextRestart = index + 1 < this.restartCount ? this.block.restartPoint(index + 1) : this.end
   }
 
   /** Decodes the entry at nextOffset into the scratch key. Returns false at the end of the block. */
@@ -264,13 +288,13 @@ export class BlockIterator implements InternalIterator {
     }
     if (key[keyLength - TRAILER_SIZE] > ValueKind.Value) throw corruption(this.block.file, 'bad value kind in block entry')
     this.keyLength = keyLength
+    this.shared = shared
     this.current = entry
     this.valueStart = p + nonShared
     this.valueEnd = this.valueStart + valueLength
     this.nextOffset = this.valueEnd
-    while (this.restartIndex + 1 < this.restartCount && this.block.restartPoint(this.restartIndex + 1) <= entry) {
-      this.restartIndex++
-    }
+    // Kept up to date only when an entry reaches the next restart point: once every 16.
+    while (this.nextRestart <= entry) this.setRestartIndex(this.restartIndex + 1)
     return true
   }
 

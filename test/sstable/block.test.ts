@@ -106,6 +106,63 @@ test('block iterator: forward, reverse and seeks match a sorted model', (t) => {
   t.end()
 })
 
+// LevelDB's builder always shares the longest common prefix, but the format only says an
+// entry's first `shared` bytes are its predecessor's: a writer may share fewer. Seeks skip
+// the bytes an entry shares with a predecessor that matched the target, so they must not
+// assume more than `shared` says.
+function blockSharingLess (entries: Entry[], rand: () => number, restartInterval: number): Buffer {
+  const parts: Buffer[] = []
+  const restarts: number[] = []
+  let size = 0
+  let previous: Buffer = Buffer.alloc(0)
+  const varint = (value: number): number[] => {
+    const out: number[] = []
+    while (value >= 0x80) { out.push((value & 0x7f) | 0x80); value >>>= 7 }
+    out.push(value)
+    return out
+  }
+  entries.forEach((e, i) => {
+    const key = makeInternalKey(e.userKey, e.sequence, e.kind)
+    let common = 0
+    if (i % restartInterval === 0) restarts.push(size)
+    else while (common < previous.length && common < key.length && previous[common] === key[common]) common++
+    const shared = Math.floor(rand() * (common + 1))
+    const entry = Buffer.concat([Buffer.from([...varint(shared), ...varint(key.length - shared), ...varint(e.value.length)]), key.subarray(shared), e.value])
+    parts.push(entry)
+    size += entry.length
+    previous = key
+  })
+  const trailer = Buffer.alloc(4 * restarts.length + 4)
+  restarts.forEach((offset, i) => putFixed32(trailer, 4 * i, offset))
+  putFixed32(trailer, 4 * restarts.length, restarts.length)
+  return Buffer.concat([...parts, trailer])
+}
+
+test('block iterator: seeks are right when entries share less than their common prefix', (t) => {
+  for (const restartInterval of [1, 4, 16]) {
+    const rand = random(700 + restartInterval)
+    const entries = randomEntries(rand, 120, { alphabet: [0x00, 0x61, 0x62, 0xff], maxKeyLength: 8, maxVersions: 3 })
+    const block = new Block('test.ldb', blockSharingLess(entries, rand, restartInterval))
+    const it = block.iterator()
+    t.ok(sameEntries(collect(it), entries), `interval ${restartInterval}: forward`)
+    let bad = 0
+    for (let i = 0; i < 500; i++) {
+      const probe = i % 2 === 0
+        ? entries[Math.floor(rand() * entries.length)].userKey
+        : Buffer.from(Array.from({ length: Math.floor(rand() * 9) }, () => [0x00, 0x61, 0x62, 0xff][Math.floor(rand() * 4)]))
+      const sequence = rand() < 0.1 ? MAX_SEQUENCE : Math.floor(rand() * 1100)
+      it.seek(probe, sequence)
+      const expected = entries[modelSeek(entries, probe, sequence)]
+      const actual = it.valid() ? copyEntry(it) : undefined
+      if (describe(actual) !== describe(expected) && bad++ < 3) {
+        t.fail(`interval ${restartInterval}: seek ${probe.toString('hex')}@${sequence}: ${describe(actual)} vs ${describe(expected)}`)
+      }
+    }
+    t.equal(bad, 0, `interval ${restartInterval}: 500 seeks agree with the model`)
+  }
+  t.end()
+})
+
 test('block iterator: seek lands on the newest version visible at a sequence', (t) => {
   const entries: Entry[] = [
     { userKey: Buffer.from('k'), sequence: 9, kind: ValueKind.Value, value: Buffer.from('v9') },
