@@ -25,6 +25,7 @@
 
 import { compareRanges } from '../format/bytes'
 import { bloomHash } from '../bloom/bloom-hash'
+import { KeyIndex } from './key-index'
 
 import { ValueKind } from '../format/internal-key'
 import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
@@ -87,11 +88,9 @@ export class MemTable {
   // predecessors, so it is inserted with no search.
   private last = NONE
   private readonly finger = new Int32Array(MAX_HEIGHT)
-  // A bloom filter over the user keys (two bits per key), so that a Get of a key the
-  // memtable does not hold, the common case, skips the skiplist search. Not shared with
-  // workers: they only scan.
-  private readonly bloom: Uint32Array
-  private readonly bloomMask: number
+  // Each user key's newest node (key-index.ts), so that a Get needs no skiplist search.
+  // Undefined in a worker's read-only view: workers only scan.
+  private readonly keyIndex: KeyIndex | undefined
   private random = 0x2545f491
   /** Keeps touchAhead's loads observable so that they are not optimised away. */
   private sink = 0
@@ -103,11 +102,8 @@ export class MemTable {
   refs = 0
 
   constructor (initialArenaBytes = 64 * 1024, image?: MemTableImage) {
-    // About 64 KiB of bits for a 4 MiB write buffer: 17 bits per key of 128 bytes.
-    let words = 2048
-    while (words * 256 < initialArenaBytes) words *= 2
-    this.bloom = new Uint32Array(image === undefined ? words : 1)
-    this.bloomMask = image === undefined ? words * 32 - 1 : 0
+    // Sized for entries of 128 bytes (it grows if they are smaller).
+    this.keyIndex = image === undefined ? new KeyIndex(this, initialArenaBytes / 128) : undefined
     if (image !== undefined) {
       this.arena = Buffer.from(image.arena)
       this.words = new Uint32Array(image.arena)
@@ -145,7 +141,7 @@ export class MemTable {
     this.refs = 0
     this.last = NONE
     this.finger.fill(HEAD)
-    this.bloom.fill(0)
+    this.keyIndex?.clear()
   }
 
   get arenaCapacity (): number {
@@ -196,12 +192,6 @@ export class MemTable {
     this.words[(entry >>> 2) + 1] = valueLength
     this.doubles[(entry >>> 3) + 1] = sequence
     arena[entry + 16] = kind
-    // (A memtable shared from a worker's image is read-only: it has no filter to fill.)
-    const hash = bloomHash(source, keyStart, keyEnd)
-    const bit1 = hash & this.bloomMask
-    const bit2 = ((hash >>> 17) | (hash << 15)) & this.bloomMask
-    this.bloom[bit1 >>> 5] |= 1 << (bit1 & 31)
-    this.bloom[bit2 >>> 5] |= 1 << (bit2 & 31)
     copyBytes(source, keyStart, keyEnd, arena, entry + ENTRY_HEADER)
     if (valueLength > 0) copyBytes(valueSource, valueStart, valueEnd, arena, entry + ENTRY_HEADER + keyLength)
 
@@ -245,6 +235,8 @@ export class MemTable {
     this.last = created
     this.count++
     if (sequence > this.lastSequence) this.lastSequence = sequence
+    // (A memtable shared from a worker's image is read-only: it has no index to fill.)
+    this.keyIndex?.record(bloomHash(source, keyStart, keyEnd), created, source, keyStart, keyEnd, sequence)
   }
 
   /**
@@ -253,11 +245,15 @@ export class MemTable {
    */
   find (key: Uint8Array, start: number, end: number, sequence: number): number {
     if (this.count === 0) return NONE
-    if (this.bloomMask !== 0) {
-      const hash = bloomHash(key, start, end)
-      const bit1 = hash & this.bloomMask
-      const bit2 = ((hash >>> 17) | (hash << 15)) & this.bloomMask
-      if ((this.bloom[bit1 >>> 5] & (1 << (bit1 & 31))) === 0 || (this.bloom[bit2 >>> 5] & (1 << (bit2 & 31))) === 0) return NONE
+    const keyIndex = this.keyIndex
+    if (keyIndex !== undefined) {
+      // The newest version, then older ones (they follow it on level 0) down to `sequence`.
+      let node = keyIndex.newest(bloomHash(key, start, end), key, start, end)
+      while (node !== NONE && this.nodeSequence(node) > sequence) {
+        node = this.nodes[node + 2]
+        if (node !== NONE && !this.nodeKeyEquals(node, key, start, end)) return NONE
+      }
+      return node
     }
     const node = this.seekNode(key, start, end, sequence)
     if (node === NONE) return NONE
@@ -266,6 +262,22 @@ export class MemTable {
     const keyOffset = entry + ENTRY_HEADER
     if (compareRanges(this.arena, keyOffset, keyOffset + keyLength, key, start, end) !== 0) return NONE
     return node
+  }
+
+  /** Whether node's user key is key[start, end) (for the key index). */
+  nodeKeyEquals (node: number, key: Uint8Array, start: number, end: number): boolean {
+    const entry = this.nodes[node]
+    const keyLength = this.words[entry >>> 2]
+    if (keyLength !== end - start) return false
+    const arena = this.arena
+    const keyOffset = entry + ENTRY_HEADER
+    if (keyLength > 32) return compareRanges(arena, keyOffset, keyOffset + keyLength, key, start, end) === 0
+    for (let i = 0; i < keyLength; i++) if (arena[keyOffset + i] !== key[start + i]) return false
+    return true
+  }
+
+  nodeSequence (node: number): number {
+    return this.doubles[(this.nodes[node] >>> 3) + 1]
   }
 
   kindOf (node: number): ValueKind {

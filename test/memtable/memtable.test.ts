@@ -121,3 +121,54 @@ test('runs of keys in order, in reverse, at random and repeated: the order is al
   t.same(entries(mem), model.map(([key, seq]) => `${Buffer.from(key).toString('hex')}@${seq}=${seq}`))
   t.end()
 })
+
+test('find agrees with a model at every sequence: many versions, tombstones, out-of-order sequences, index growth', (t) => {
+  // Small arena, so the key index starts small and doubles several times; short keys over a
+  // small alphabet, so that many keys share their home slot and probe past each other.
+  const mem = new MemTable(1024)
+  const model: Array<{ key: string, sequence: number, kind: ValueKind, value: string }> = []
+  let seed = 99
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 2147483648 * n) }
+  const keyOf = (i: number): string => i.toString(36)
+  // Sequences mostly rise, as writes do, but sometimes an older one lands later (as the key
+  // index must handle: the newest version is the highest sequence, not the last insert).
+  const sequences = Array.from({ length: 6000 }, (_, i) => i + 1)
+  const keys = sequences.map(() => keyOf(rand(3000)))
+  for (let i = 0; i + 1 < sequences.length; i += 1 + rand(50)) {
+    [sequences[i], sequences[i + 1]] = [sequences[i + 1], sequences[i]]
+    if (rand(2) === 0) keys[i + 1] = keys[i] // the same key, its older version second
+  }
+  for (let w = 0; w < sequences.length; w++) {
+    const sequence = sequences[w]
+    const key = keys[w]
+    const kind = rand(8) === 0 ? ValueKind.Deletion : ValueKind.Value
+    const value = `v${sequence}`
+    add(mem, key, sequence, kind, kind === ValueKind.Value ? value : '')
+    model.push({ key, sequence, kind, value })
+  }
+  const view = MemTable.fromImage(structuredClone(mem.image())) // no key index: searches the skiplist
+  const describe = (table: MemTable, key: Buffer, sequence: number): string => {
+    const node = table.find(key, 0, key.length, sequence)
+    if (node === 0) return 'absent'
+    return table.kindOf(node) === ValueKind.Deletion ? 'deleted' : table.valueOf(node).toString()
+  }
+  let wrong = 0
+  let checked = 0
+  for (let i = 0; i < 4000; i++) {
+    const key = keyOf(rand(3100)) // some keys were never written
+    const sequence = rand(10) === 0 ? 1e15 : rand(6100)
+    let best: (typeof model)[number] | undefined
+    for (const e of model) if (e.key === key && e.sequence <= sequence && (best === undefined || e.sequence > best.sequence)) best = e
+    const expected = best === undefined ? 'absent' : best.kind === ValueKind.Deletion ? 'deleted' : best.value
+    const k = Buffer.from(key)
+    checked++
+    if (describe(mem, k, sequence) !== expected || describe(view, k, sequence) !== expected) {
+      if (wrong++ < 3) t.fail(`${key}@${sequence}: ${describe(mem, k, sequence)} / ${describe(view, k, sequence)}, expected ${expected}`)
+    }
+  }
+  t.equal(wrong, 0, `${checked} lookups agree with the model, with and without the key index`)
+  t.equal(mem.find(Buffer.from(''), 0, 0, 1e15), 0, 'the empty key, never written')
+  mem.reset()
+  t.equal(mem.find(Buffer.from(keyOf(1)), 0, 1, 1e15), 0, 'a reset memtable finds nothing')
+  t.end()
+})
