@@ -120,6 +120,32 @@ test('write batch: strings and buffers encode identically', (t) => {
   t.end()
 })
 
+test('write batch: strings whose utf8 length needs a longer prefix than their length in units', (t) => {
+  // Each string is encoded assuming one byte a unit; these break that at every prefix size
+  // and on each side of the short (24) and medium (16384) length limits.
+  const strings = [
+    'a'.repeat(24), 'a'.repeat(25), 'é'.repeat(24), 'é'.repeat(25),
+    'x'.repeat(127), 'é'.repeat(64), 'a'.repeat(63) + 'é', '日'.repeat(43),
+    'é'.repeat(8191), 'é'.repeat(8192), '日'.repeat(5462),
+    'a'.repeat(16384), 'a'.repeat(16385), 'é'.repeat(16385),
+    '\uD800'.repeat(30), 'ab\uDC00', '\u{1F600}'.repeat(20)
+  ]
+  const fromStrings = new WriteBatchBuilder()
+  const fromBytes = new WriteBatchBuilder()
+  for (const s of strings) {
+    fromStrings.put(s, s)
+    fromStrings.del(s)
+    fromBytes.put(Buffer.from(s, 'utf8'), Buffer.from(s, 'utf8'))
+    fromBytes.del(Buffer.from(s, 'utf8'))
+  }
+  t.ok(fromStrings.bytes().equals(fromBytes.bytes()), 'same bytes as encoding each string with Buffer.from')
+  t.equal(fromStrings.userBytes, fromBytes.userBytes, 'same user byte count')
+  const ops = decode(fromStrings.bytes())
+  t.same(ops.filter((op) => op.kind === ValueKind.Value).map((op) => op.value.toString('utf8')),
+    strings.map((s) => Buffer.from(s, 'utf8').toString('utf8')), 'values decode')
+  t.end()
+})
+
 test('write batch: appendBatch merges ops', (t) => {
   const group = new WriteBatchBuilder()
   group.setSequence(50)
