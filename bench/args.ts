@@ -22,6 +22,8 @@ export interface Options {
   /** Extra options for every database constructor, e.g. '{"writeBufferSize":8388608}'. */
   dbOptions: Record<string, unknown>
   lsmFrom: string | null
+  /** Directory for one CPU profile per timed workload and engine (development only). */
+  cpuProf: string | null
   memory: boolean
   memoryBytes: number
   memoryValueSize: number
@@ -54,6 +56,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --db-options JSON      extra constructor options for every engine
   --json FILE            also write the results as JSON
   --lsm-from MODULE      load the lsm-level slot from MODULE (development only; labelled)
+  --cpu-prof DIR         write <engine>-<workload>.cpuprofile to DIR for each timed workload
+                         (main thread only; profiling slows every engine, so ratios are off)
 
   --memory               load --memory-bytes (1 GiB) of --memory-value-size (100 KiB) values,
                          --memory-batch per write (1 = awaited puts); report peak RSS, disk size
@@ -87,6 +91,7 @@ const defaults: Options = {
   json: null,
   dbOptions: {},
   lsmFrom: null,
+  cpuProf: null,
   memory: false,
   memoryBytes: 1 << 30,
   memoryValueSize: 100 * 1024,
@@ -144,6 +149,7 @@ export function parseArgs (argv: string[]): Options {
       case '--json': o.json = value(); break
       case '--db-options': o.dbOptions = JSON.parse(value()); break
       case '--lsm-from': o.lsmFrom = value(); break
+      case '--cpu-prof': o.cpuProf = value(); break
       case '--memory': o.memory = true; break
       case '--memory-bytes': o.memoryBytes = positive(flag, value()); break
       case '--memory-value-size': o.memoryValueSize = positive(flag, value()); break

@@ -7,6 +7,7 @@ import { Engine, loadEngine } from './engines'
 import { Rng, ValueSource, permutation, streamSeed } from './keys'
 import { dirSize, peakRss, startTiming } from './measure'
 import { EngineRun, Plan, WorkloadResult } from './results'
+import { startProfile } from './profile'
 import { runEventLoop, runMemory } from './scenarios'
 import { DbSession, engineOptions } from './session'
 import { StandaloneWorkload, WORKLOADS, fillBatches } from './workloads'
@@ -24,9 +25,12 @@ async function runStandalone (engine: Engine, plan: Plan, workload: StandaloneWo
   const ctx = { newDb: (at: string) => new engine.Db(at, dbOptions), location, ...streamFor(options, workload.name) }
   try {
     await workload.setup(ctx)
+    const stopProfile = await startProfile(options.cpuProf, `${engine.name}-${workload.name}`)
     const stop = startTiming()
     const outcome = await workload.run(ctx)
-    return { name: workload.name, ...stop(outcome.ops), ...outcome }
+    const timing = stop(outcome.ops)
+    await stopProfile()
+    return { name: workload.name, ...timing, ...outcome }
   } finally {
     fs.rmSync(location, { recursive: true, force: true })
   }
@@ -68,10 +72,12 @@ async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult
         reopenMs = Date.now() - t0
       }
 
+      const stopProfile = await startProfile(options.cpuProf, `${engine.name}-${name}`)
       const stop = startTiming()
       const ops = workload.ops?.(options.n) ?? options.n
       const outcome = await workload.run({ db, n: options.n, ops, depth: options.inFlight, ...streamFor(options, name) })
       const timing = stop(outcome.ops)
+      await stopProfile()
 
       const result: WorkloadResult = { name, ...timing, ...outcome }
       if (prefilled) result.prefilled = true
