@@ -8,6 +8,8 @@ export interface BlockCacheLike<B> {
   /** Data block number `block` (its place in the table's index) of table `id`, if cached. */
   get: (id: number, block: number) => B | undefined
   set: (id: number, block: number, value: B) => void
+  /** As set, but only into spare room: evicts nothing. */
+  setIfRoom: (id: number, block: number, value: B) => void
   delete: (id: number, block: number) => void
   /** Drops every block of table `id`. */
   dropTable: (id: number) => void

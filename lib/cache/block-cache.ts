@@ -9,7 +9,7 @@
 // passes the capacity, the hand clears the flag of each referenced entry it passes and evicts
 // the first unreferenced one. A new entry starts unreferenced, so blocks read once by a scan
 // leave before blocks that reads came back to. An entry that alone exceeds the capacity is
-// not kept. Evicted blocks that callers still hold simply stay alive until the garbage
+// not kept. Reads that asked not to fill the cache add their blocks only while it has room. Evicted blocks that callers still hold simply stay alive until the garbage
 // collector takes them: nothing here closes or frees anything.
 
 import type { BlockCacheLike } from '../base/block-cache'
@@ -83,7 +83,19 @@ export class BlockCache<B> implements BlockCacheLike<B> {
 
   /** Inserts or replaces (id, block), evicting others until it fits. */
   set (id: number, block: number, value: B): void {
+    this.insert(id, block, value, this.chargeOf(value))
+  }
+
+  /**
+   * Inserts (id, block) only if it fits beside what is cached, evicting nothing: for reads
+   * that must not push other blocks out (fillCache: false), while the cache has room.
+   */
+  setIfRoom (id: number, block: number, value: B): void {
     const charge = this.chargeOf(value)
+    if (this.charge + charge <= this.capacity && this.tables[id]?.[block] === undefined) this.insert(id, block, value, charge)
+  }
+
+  private insert (id: number, block: number, value: B, charge: number): void {
     let blocks = this.tables[id]
     const existing = blocks?.[block]
     if (existing !== undefined) this.remove(existing)

@@ -34,8 +34,7 @@ export class TableCache {
   private closed = false
 
   constructor (
-    env: Env, location: string, maxOpenFiles: number, blockCache: BlockCacheLike<Block> | undefined,
-    private readonly storedCache?: BlockCacheLike<Buffer>
+    env: Env, location: string, maxOpenFiles: number, blockCache: BlockCacheLike<Block> | undefined
   ) {
     this.env = env
     this.location = location
@@ -62,15 +61,13 @@ export class TableCache {
       return slot.table
     }
     const file = this.openFile(fileNumber)
-    // One id keys a table's blocks in both caches; the block cache (else the stored-block cache) hands it out.
-    const ids = this.blockCache ?? this.storedCache
-    const cacheId = ids !== undefined ? ids.newId() : 0
+    const cacheId = this.blockCache !== undefined ? this.blockCache.newId() : 0
     let table: Table
     try {
-      table = Table.open(file, fileSize, cacheId, this.blockCache, bounds, this.storedCache)
+      table = Table.open(file, fileSize, cacheId, this.blockCache, bounds)
     } catch (err) {
       file.close()
-      ids?.releaseId(cacheId)
+      this.blockCache?.releaseId(cacheId)
       throw err
     }
     slot = { fileNumber, table, refs: 1, evicted: false }
@@ -137,7 +134,7 @@ export class TableCache {
   private closeSlot (slot: Slot): void {
     this.byTable.delete(slot.table)
     slot.table.close()
-    ;(this.blockCache ?? this.storedCache)?.releaseId(slot.table.cacheId)
+    this.blockCache?.releaseId(slot.table.cacheId)
   }
 
   private openFile (fileNumber: number): RandomAccessFile {

@@ -14,7 +14,7 @@ import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { Block, BlockIterator, blockEntries } from './block'
 import { type FileBounds, TableIndex } from './table-index'
 import { FilterBlockReader } from './filter-block'
-import { BLOCK_TRAILER_SIZE, BlockHandle, FOOTER_SIZE, decodeBlock, decodeBlockHandle, decodeFooter, readBlock, readStoredBlock } from './format'
+import { BLOCK_TRAILER_SIZE, BlockHandle, FOOTER_SIZE, decodeBlockHandle, decodeFooter, readBlock } from './format'
 
 export interface TableEntry {
   kind: ValueKind
@@ -29,7 +29,7 @@ const FILTER_META_NAME = 'filter.' + BLOOM_FILTER_NAME
  * iterators, caches the first FIRST_BLOCKS_CACHED blocks each table iterator reads and not
  * the rest: the blocks of short range reads (a seek and a few entries) are reused by the
  * next read like a get's, while a long scan does not flush the cache (which is why LevelDB
- * iterators do not fill it by default).
+ * iterators do not fill it by default). Blocks not filled in still go into spare room.
  */
 export type FillCache = boolean | 'first-blocks'
 const FIRST_BLOCKS_CACHED = 2
@@ -41,7 +41,6 @@ export class Table {
   readonly indexBlock: Block
   readonly index: TableIndex
   private readonly blockCache: BlockCacheLike<Block> | undefined
-  private readonly storedCache: BlockCacheLike<Buffer> | undefined
   private readonly bounds: FileBounds | undefined
   private readonly filter: FilterBlockReader | undefined
   // Where the metaindex starts, which is past every data block.
@@ -57,10 +56,9 @@ export class Table {
   private constructor (
     file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined,
     indexBlock: Block, index: TableIndex, filter: FilterBlockReader | undefined, metaindexOffset: number,
-    bounds: FileBounds | undefined, storedCache: BlockCacheLike<Buffer> | undefined
+    bounds: FileBounds | undefined
   ) {
     this.bounds = bounds
-    this.storedCache = storedCache
     this.file = file
     this.fileSize = fileSize
     this.cacheId = cacheId
@@ -75,12 +73,11 @@ export class Table {
    * Reads the footer at fileSize - 48 (fileSize is the MANIFEST's, which LevelDB trusts over
    * the filesystem), the index block and the bloom filter. The caller keeps ownership of
    * `file` if this throws. `bounds` (the MANIFEST's smallest and largest key) are checked
-   * against every block read. `storedCache` keeps blocks as stored (compressed), checked,
-   * so that a block the block cache let go is decompressed again without a read.
+   * against every block read.
    */
   static open (
     file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined,
-    bounds?: FileBounds, storedCache?: BlockCacheLike<Buffer>
+    bounds?: FileBounds
   ): Table {
     const path = file.path
     if (fileSize < FOOTER_SIZE) throw corruption(path, 'file is too short to be a table')
@@ -99,7 +96,7 @@ export class Table {
         filter = new FilterBlockReader(readBlock(file, decodeBlockHandle(path, entry.value)))
       }
     }
-    return new Table(file, fileSize, cacheId, blockCache, indexBlock, index, filter, footer.metaindex.offset, bounds, storedCache)
+    return new Table(file, fileSize, cacheId, blockCache, indexBlock, index, filter, footer.metaindex.offset, bounds)
   }
 
   get path (): string {
@@ -160,10 +157,7 @@ export class Table {
     if (this.closed) return
     this.closed = true
     this.dataCursor = undefined
-    if (this.blocksCached) {
-      this.blockCache?.dropTable(this.cacheId)
-      this.storedCache?.dropTable(this.cacheId)
-    }
+    if (this.blocksCached) this.blockCache?.dropTable(this.cacheId)
     try {
       this.file.close()
     } catch {}
@@ -179,22 +173,14 @@ export class Table {
       const cached = cache.get(this.cacheId, i)
       if (cached !== undefined) return cached
     }
-    const handle = this.index.handle(i, this.handle)
-    const storedCache = this.storedCache
-    let stored = storedCache?.get(this.cacheId, i)
-    const checked = stored !== undefined
-    stored ??= readStoredBlock(this.file, handle)
-    const block = new Block(this.file.path, decodeBlock(this.file.path, stored, handle))
-    if (!checked) {
-      this.checkCursor ??= block.iterator()
-      this.index.checkBlock(i, block, this.checkCursor, this.bounds)
-      if (storedCache !== undefined) {
-        storedCache.set(this.cacheId, i, stored)
-        this.blocksCached = true
-      }
-    }
-    if (cache !== undefined && fillCache) {
-      cache.set(this.cacheId, i, block)
+    const block = new Block(this.file.path, readBlock(this.file, this.index.handle(i, this.handle)))
+    this.checkCursor ??= block.iterator()
+    this.index.checkBlock(i, block, this.checkCursor, this.bounds)
+    if (cache !== undefined) {
+      // A read that is not to fill the cache (a scan's later blocks, fillCache: false) still
+      // uses room nobody else needs: a database that fits is then scanned from memory.
+      if (fillCache) cache.set(this.cacheId, i, block)
+      else cache.setIfRoom(this.cacheId, i, block)
       this.blocksCached = true
     }
     return block

@@ -264,10 +264,10 @@ test('table: block cache use, fillCache and drops on close', (t) => {
   reads = 0
   table.get(Buffer.from('k00010'), MAX_SEQUENCE, false)
   table.get(Buffer.from('k00010'), MAX_SEQUENCE, false)
-  t.equal(reads, 2, 'fillCache false: no insert')
-  t.equal(cache.size, 0)
+  t.equal(reads, 1, 'fillCache false: the block goes into spare room')
+  t.equal(cache.size, 1)
   table.get(Buffer.from('k00010'), MAX_SEQUENCE, true)
-  t.equal(cache.size, 1, 'fillCache true: inserted')
+  t.equal(cache.size, 1, 'fillCache true: the same block, cached once')
   reads = 0
   t.ok(table.get(Buffer.from('k00011'), MAX_SEQUENCE, false)?.value.equals(Buffer.from('v11')))
   t.equal(reads, 0, 'fillCache false still uses a cached block')
@@ -282,6 +282,33 @@ test('table: block cache use, fillCache and drops on close', (t) => {
   t.equal(cache.size, blocks, 'close drops only this table\'s blocks')
   other.close()
   t.equal(cache.size, 0)
+  t.end()
+})
+
+test('table: fillCache false never evicts a block from a full cache', (t) => {
+  const entries: Entry[] = []
+  for (let i = 0; i < 2000; i++) entries.push({ userKey: Buffer.from(`k${String(i).padStart(5, '0')}`), sequence: 1, kind: ValueKind.Value, value: Buffer.from(`v${i}`) })
+  const bytes = buildTable(entries, { blockSize: 4096, blockRestartInterval: 16, compression: false })
+  let reads = 0
+  const inner = memoryFile(bytes)
+  const counting: RandomAccessFile = { path: inner.path, size: inner.size, read: (o, l) => { reads++; return inner.read(o, l) }, close: () => {} }
+  // Room for one block and not two.
+  const cache = new BlockCache<Block>(6000)
+  const table = openTable(counting, cache)
+  table.get(Buffer.from('k00010'), MAX_SEQUENCE, true)
+  t.equal(cache.size, 1, 'the first block fills the cache')
+  reads = 0
+  t.ok(table.get(Buffer.from('k01000'), MAX_SEQUENCE, false)?.value.equals(Buffer.from('v1000')), 'a far key, not filling')
+  t.ok(table.get(Buffer.from('k01001'), MAX_SEQUENCE, false)?.value.equals(Buffer.from('v1001')))
+  t.equal(reads, 2, 'its block was not cached: no room')
+  reads = 0
+  table.get(Buffer.from('k00011'), MAX_SEQUENCE, false)
+  t.equal(reads, 0, 'the first block was not evicted')
+  reads = 0
+  table.get(Buffer.from('k01000'), MAX_SEQUENCE, true)
+  table.get(Buffer.from('k00010'), MAX_SEQUENCE, false)
+  t.equal(reads, 2, 'a filling read does evict')
+  t.equal(cache.size, 1)
   t.end()
 })
 
