@@ -9,6 +9,21 @@ import * as path from 'path'
 import type { Env, WritableFile } from './env'
 import { isNotFound } from './io-error'
 
+/**
+ * The first line lsm-level writes to each LOG it starts (after the timestamp and pid). A
+ * LevelDB process that opens the directory replaces LOG with its own first, so lock-file.ts
+ * reads a LOG that still starts with this as "no LevelDB process has opened it since".
+ */
+export const LSM_LEVEL_LOG_HEADER = 'lsm-level opened the database'
+
+/** Whether `text` (the start of a LOG file) begins with the line InfoLog.open writes first. */
+export function startsWithLsmLevelHeader (text: string): boolean {
+  const end = text.indexOf('\n')
+  if (end < 0) return false
+  const line = text.slice(0, end)
+  return /^\S+ \d+ /.test(line) && line.endsWith(' ' + LSM_LEVEL_LOG_HEADER)
+}
+
 export class InfoLog {
   private pending: string[] = []
   private writing = false
@@ -19,7 +34,10 @@ export class InfoLog {
     this.file = file
   }
 
-  /** Rotates LOG to LOG.old and starts a fresh LOG. Throws LEVEL_IO_ERROR if it cannot. */
+  /**
+   * Rotates LOG to LOG.old and starts a fresh LOG with LSM_LEVEL_LOG_HEADER. Only a holder
+   * of the database lock may call this. Throws LEVEL_IO_ERROR if it cannot.
+   */
   static open (env: Env, location: string): InfoLog {
     const file = path.join(location, 'LOG')
     try {
@@ -27,7 +45,9 @@ export class InfoLog {
     } catch (err) {
       if (!isNotFound(err)) throw err
     }
-    return new InfoLog(env.createWritable(file))
+    const log = new InfoLog(env.createWritable(file))
+    log.write(LSM_LEVEL_LOG_HEADER)
+    return log
   }
 
   /** An info log that writes nothing (read-only directories, or logging turned off). */

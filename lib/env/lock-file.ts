@@ -36,6 +36,13 @@
 //    file's device and inode, so we refuse to open a directory a LevelDB process holds. The
 //    reverse is impossible: classic-level cannot see our claim. (Under overlay file systems
 //    the device numbers may not match and this check finds nothing.)
+//    /proc/locks is read only when LOG does not start with the line lsm-level writes first
+//    (info-log.ts). LevelDB, given no info_log of its own (classic-level gives none), renames
+//    LOG away and starts its own when it opens a directory, before it even tries the lock
+//    (SanitizeOptions in db_impl.cc). So while our line still heads LOG, no LevelDB process
+//    has opened the directory since an lsm-level process did, which found no fcntl holder
+//    then; none can hold one now. That matters because the first read of /proc/locks after a
+//    pause costs 5-15 ms (the kernel waits out an RCU grace period): most of a reopen.
 //
 // <location>/LOCK itself is created if missing and otherwise never opened (see
 // createIfMissing), since LevelDB expects it. "LOCK.owner.*" is not a name LevelDB parses, so its obsolete-file sweep leaves
@@ -47,6 +54,7 @@ import * as path from 'path'
 import { randomBytes } from 'crypto'
 import { ioError, levelError } from '../base/errors'
 import { ownThread, threadAlive } from '../base/thread-identity'
+import { startsWithLsmLevelHeader } from './info-log'
 
 const LOCK_NAME = 'LOCK'
 const CLAIM_PREFIX = 'LOCK.owner.'
@@ -96,7 +104,7 @@ export class LockFile {
       throw levelError('LEVEL_LOCKED', `IO error: lock ${lockPath}: already held by process`)
     }
 
-    const fcntlPid = fcntlHolder(lockPath)
+    const fcntlPid = lastOpenedByLsmLevel(directory) ? undefined : fcntlHolder(lockPath)
     if (fcntlPid !== undefined) {
       throw levelError('LEVEL_LOCKED', `IO error: lock ${lockPath}: already held by process ${fcntlPid} (a LevelDB fcntl lock)`)
     }
@@ -245,6 +253,25 @@ function isYoung (file: string): boolean {
   } catch {
     // Gone already: its owner withdrew, so trying again is worthwhile.
     return true
+  }
+}
+
+/** Whether LOG starts with lsm-level's first line: no LevelDB process has opened the directory since (see 4. above). */
+function lastOpenedByLsmLevel (directory: string): boolean {
+  let fd: number
+  try {
+    fd = fs.openSync(path.join(directory, 'LOG'), 'r')
+  } catch {
+    return false
+  }
+  try {
+    const head = Buffer.alloc(256)
+    const n = fs.readSync(fd, head, 0, head.length, 0)
+    return startsWithLsmLevelHeader(head.toString('latin1', 0, n))
+  } catch {
+    return false
+  } finally {
+    fs.closeSync(fd)
   }
 }
 

@@ -3,7 +3,7 @@ import { nodeEnv } from '../../lib/env/node-env'
 import * as fs from 'fs'
 import * as os from 'os'
 import * as path from 'path'
-import { InfoLog } from '../../lib/env/info-log'
+import { InfoLog, startsWithLsmLevelHeader } from '../../lib/env/info-log'
 
 test('info log: rotates LOG to LOG.old and appends timestamped lines', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lsm-infolog-'))
@@ -15,9 +15,11 @@ test('info log: rotates LOG to LOG.old and appends timestamped lines', async (t)
   first.write('after close is ignored')
   const text = fs.readFileSync(path.join(dir, 'LOG'), 'utf8')
   const lines = text.split('\n')
-  t.equal(lines.length, 3, 'two lines and a final newline')
-  t.match(lines[0], /^\d{4}\/\d\d\/\d\d-\d\d:\d\d:\d\d\.\d{6} \d+ hello$/, lines[0])
-  t.ok(lines[1].endsWith(' second line'))
+  t.equal(lines.length, 4, 'lsm-level\'s first line, two lines and a final newline')
+  t.match(lines[0], /^\d{4}\/\d\d\/\d\d-\d\d:\d\d:\d\d\.\d{6} \d+ lsm-level opened the database$/, lines[0])
+  t.ok(startsWithLsmLevelHeader(text), 'recognised as a LOG lsm-level started')
+  t.match(lines[1], /^\d{4}\/\d\d\/\d\d-\d\d:\d\d:\d\d\.\d{6} \d+ hello$/, lines[1])
+  t.ok(lines[2].endsWith(' second line'))
 
   const second = InfoLog.open(nodeEnv, dir)
   second.write('next open')

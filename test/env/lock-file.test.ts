@@ -4,6 +4,8 @@ import * as os from 'os'
 import * as path from 'path'
 import { type ChildProcess, spawn, spawnSync } from 'child_process'
 import { LockFile } from '../../lib/env/lock-file'
+import { InfoLog } from '../../lib/env/info-log'
+import { nodeEnv } from '../../lib/env/node-env'
 
 const MODULE = path.join(__dirname, '..', '..', 'lib', 'env', 'lock-file.js')
 
@@ -261,6 +263,57 @@ test('lock: a directory held by classic-level (fcntl) is refused on Linux', asyn
   t.ok(fs.readFileSync('/proc/locks', 'latin1').includes(`:${stat.ino} `), 'classic-level\'s fcntl lock survived our attempt')
   await db.close()
   LockFile.acquire(dir).release()
+})
+
+/** Runs fn, counting the reads of /proc/locks it makes. */
+function procLocksReads (fn: () => void): number {
+  // The module object itself: the namespace import above only has getters.
+  const fsModule = require('fs') as { readFileSync: (...args: unknown[]) => unknown }
+  const readFileSync = fsModule.readFileSync
+  let reads = 0
+  fsModule.readFileSync = (file: unknown, ...rest: unknown[]) => {
+    if (file === '/proc/locks') reads++
+    return readFileSync(file, ...rest)
+  }
+  try {
+    fn()
+  } finally {
+    fsModule.readFileSync = readFileSync
+  }
+  return reads
+}
+
+test('lock: /proc/locks is skipped while LOG is the one lsm-level started, and read once classic-level has opened the directory', async (t) => {
+  if (process.platform !== 'linux') {
+    t.pass('skipped: not Linux')
+    return
+  }
+  const { ClassicLevel } = require('classic-level')
+  const dir = tempDir()
+  t.equal(procLocksReads(() => LockFile.acquire(dir).release()), 1, 'no LOG yet: /proc/locks is read')
+
+  // What an lsm-level open does under its lock: start a LOG.
+  const lock = LockFile.acquire(dir)
+  await InfoLog.open(nodeEnv, dir).closeAsync()
+  lock.release()
+  t.ok(fs.readFileSync(path.join(dir, 'LOG'), 'latin1').split('\n')[0].endsWith(' lsm-level opened the database'), 'LOG starts with lsm-level\'s line')
+  t.equal(procLocksReads(() => LockFile.acquire(dir).release()), 0, 'lsm-level\'s LOG: /proc/locks is not read')
+
+  const classic = new ClassicLevel(dir)
+  await classic.open()
+  t.notOk(fs.readFileSync(path.join(dir, 'LOG'), 'latin1').includes('lsm-level opened the database'), 'classic-level replaced LOG when it opened')
+  const reads = procLocksReads(() => {
+    const err = lockedError(t, () => LockFile.acquire(dir), 'while classic-level holds the directory lsm-level had')
+    t.ok(err?.message.includes('fcntl'), err?.message)
+  })
+  t.equal(reads, 1, 'classic-level\'s LOG: /proc/locks is read')
+  await classic.close()
+  t.equal(procLocksReads(() => LockFile.acquire(dir).release()), 1, 'after classic-level closed, still read until lsm-level starts a LOG')
+
+  fs.writeFileSync(path.join(dir, 'LOG'), 'lsm-level opened the database\n')
+  t.equal(procLocksReads(() => LockFile.acquire(dir).release()), 1, 'a LOG that only looks like ours (no timestamp and pid) does not count')
+  fs.writeFileSync(path.join(dir, 'LOG'), '')
+  t.equal(procLocksReads(() => LockFile.acquire(dir).release()), 1, 'nor does an empty one')
 })
 
 test('lock: a worker thread terminated while holding the lock leaves a claim another thread takes over', async (t) => {
