@@ -45,6 +45,9 @@ import { SnapshotList } from './snapshot-list'
 import { WalManager } from './wal-manager'
 import { WritePath } from './write-path'
 
+/** At close, a memtable this big goes to a table rather than waiting in the log for the next open. */
+const CLOSE_FLUSH_BYTES = 1024 * 1024
+
 export interface ReadOptions {
   /** Read as of this sequence (an explicit snapshot); default: the latest. */
   sequence?: number
@@ -416,6 +419,25 @@ export class Engine {
   // --- lifecycle ---
 
   /**
+   * At close, a memtable of CLOSE_FLUSH_BYTES or more is sealed so that close's wait for
+   * background work writes it to a level-0 table: the next open then replays nothing, where
+   * replaying it would cost that open about 2 µs per entry on the main thread (LevelDB turns
+   * the log into a table at open instead, in C++). A smaller one stays in its log, which the
+   * next open keeps appending to (recovery.ts): replaying it is cheaper than a table. If the
+   * switch fails, the log still holds everything and the next open replays it.
+   */
+  private sealLargeMemTable (): void {
+    if (this.view !== undefined || this.errors.error !== undefined) return
+    const { memtables } = this
+    if (memtables.mem.approximateMemoryUsage() < CLOSE_FLUSH_BYTES || !memtables.canSeal) return
+    try {
+      this.background.switchMemTable()
+    } catch (err) {
+      this.infoLog.write(`Close: kept the memtable in its log: ${(err as Error).message}`)
+    }
+  }
+
+  /**
    * Settles whatever state the database is in, and always releases the LOCK and every file
    * descriptor: writes accepted so far settle, background work ends (a compaction is asked
    * to give up), then files close.
@@ -431,6 +453,7 @@ export class Engine {
       this.errors.stop()
       this.writes.queue.close()
       await this.writes.queue.idle()
+      this.sealLargeMemTable()
       this.background.stop()
       await this.background.idle()
       this.sweeper.stop()
