@@ -1,6 +1,12 @@
 // The human-readable LOG file in the database directory (leveldb-format.md §9). Nothing
-// reads it back; it is for people. At open the previous LOG becomes LOG.old, as in LevelDB.
-// Each line: "YYYY/MM/DD-HH:MM:SS.uuuuuu <pid> message" in local time.
+// reads it back; it is for people. Each line: "YYYY/MM/DD-HH:MM:SS.uuuuuu <pid> message" in
+// local time.
+//
+// LevelDB moves LOG to LOG.old at every open. We keep appending to a LOG that lsm-level
+// started (it begins with LSM_LEVEL_LOG_HEADER) until it reaches ROTATE_AT_BYTES, and only
+// then rotate: on ext4 a rename over an existing file forces the renamed file's blocks out
+// (auto_da_alloc), which cost 0.27 ms of every open here against 7 µs for an append. A LOG
+// some other program started (LevelDB's) is rotated as before, so it survives as LOG.old.
 //
 // Writes are asynchronous, in order, and best effort: a failed write to the info log never
 // fails a database operation.
@@ -35,11 +41,20 @@ export class InfoLog {
   }
 
   /**
-   * Rotates LOG to LOG.old and starts a fresh LOG with LSM_LEVEL_LOG_HEADER. Only a holder
-   * of the database lock may call this. Throws LEVEL_IO_ERROR if it cannot.
+   * Appends to LOG if lsm-level started it and it is under ROTATE_AT_BYTES; otherwise rotates
+   * LOG to LOG.old and starts a fresh LOG. Either way the next line is LSM_LEVEL_LOG_HEADER.
+   * Only a holder of the database lock may call this. Throws LEVEL_IO_ERROR if it cannot.
    */
   static open (env: Env, location: string): InfoLog {
     const file = path.join(location, 'LOG')
+    const kept = appendableLog(env, file)
+    if (kept !== undefined) {
+      const log = new InfoLog(kept.file)
+      // A line cut short by a crash ends here, so that ours starts on a line of its own.
+      if (!kept.endsWithNewline) log.pending.push('\n')
+      log.write(LSM_LEVEL_LOG_HEADER)
+      return log
+    }
     try {
       env.rename(file, path.join(location, 'LOG.old'))
     } catch (err) {
@@ -114,6 +129,34 @@ export class InfoLog {
     } catch {}
   }
 }
+
+/** LOG is rotated to LOG.old at an open that finds it this big. */
+export const ROTATE_AT_BYTES = 1024 * 1024
+
+/** LOG opened for appending, if lsm-level started it and it is under ROTATE_AT_BYTES. */
+function appendableLog (env: Env, file: string): { file: WritableFile, endsWithNewline: boolean } | undefined {
+  let head: string
+  let endsWithNewline: boolean
+  try {
+    const reader = env.openRandomAccess(file)
+    try {
+      const size = reader.size
+      if (size >= ROTATE_AT_BYTES || size === 0) return undefined
+      head = reader.read(0, Math.min(size, HEAD_BYTES)).toString('latin1')
+      endsWithNewline = reader.read(size - 1, 1)[0] === 0x0a
+    } finally {
+      reader.close()
+    }
+  } catch {
+    // Missing or unreadable: rotating (or creating) it is the way on.
+    return undefined
+  }
+  if (!startsWithLsmLevelHeader(head)) return undefined
+  return { file: env.openAppendable(file), endsWithNewline }
+}
+
+// Enough for the first line (timestamp, pid and LSM_LEVEL_LOG_HEADER).
+const HEAD_BYTES = 256
 
 function timestamp (): string {
   const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000)
