@@ -39,7 +39,7 @@ export interface Options {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --engines a,b          engines to compare (default lsm-level,classic-level)
+  --engines a,b          engines to compare (default lsm-level,classic-level; also memory-level)
   --only w1,w2           workloads to run, in the order given (default: all, in the order
   --workloads w1,w2      listed below); the two flags are the same option
   --n N                  keys in the database and ops per workload (default 100000; the reads

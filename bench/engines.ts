@@ -43,7 +43,7 @@ export interface Engine {
   Db: DbClass
 }
 
-export const ENGINE_NAMES = ['lsm-level', 'classic-level']
+export const ENGINE_NAMES = ['lsm-level', 'classic-level', 'memory-level']
 
 const root = path.join(__dirname, '..', '..')
 
@@ -75,5 +75,25 @@ export function loadEngine (name: string, lsmFrom: string | null): Engine {
     if (typeof mod.LsmLevel !== 'function') throw new Error('dist/index.js does not export LsmLevel')
     return { name, source: 'dist/index.js', version: packageVersion(root), Db: mod.LsmLevel }
   }
+  if (name === 'memory-level') {
+    return { name, source: 'memory-level', version: packageVersion('memory-level'), Db: memoryLevelClass() }
+  }
   throw new Error(`unknown engine "${name}" (known: ${ENGINE_NAMES.join(', ')})`)
+}
+
+/**
+ * memory-level as a reference point (issue 9 compares CPU per op with it): an in-memory
+ * abstract-level store, constructed without a location. A new instance on a location whose
+ * store is closed takes that store over, so a reopen finds the data as on disk.
+ */
+function memoryLevelClass (): DbClass {
+  const { MemoryLevel } = require('memory-level')
+  const stores = new Map<string, BenchDb & { status: string }>()
+  return function MemoryDb (location: string, options?: Record<string, unknown>) {
+    const kept = stores.get(location)
+    if (kept !== undefined && kept.status === 'closed') return kept
+    const db = new MemoryLevel(options)
+    stores.set(location, db)
+    return db
+  } as unknown as DbClass
 }
