@@ -21,7 +21,18 @@
 //
 //   node+0     entry offset in the arena
 //   node+1     height h (1..MAX_HEIGHT)
-//   node+2..   next node for levels 0..h-1 (0 = none; node 0 is the head and never a successor)
+//   node+2     key bytes [skip, skip + 4) big-endian, sign bit flipped (int32 order = byte order)
+//   node+3     key bytes [skip + 4, skip + 8), the same way; bytes past the key's end read as 0
+//   node+4..   next node for levels 0..h-1 (0 = none; node 0 is the head and never a successor)
+//
+// `skip` is the length of the prefix every key in the memtable shares (at most MAX_SKIP). A
+// search compares these two words before any key bytes: they sit beside the next pointers
+// the search reads anyway, so most steps touch no arena memory. (A random insert into a
+// 4 MiB memtable took ~26 comparisons, each a cache miss into the arena: 1.2 µs an insert
+// alone, 2.5 µs among a write path's other work.) The words order as the keys do, so a
+// difference in them decides; only equal words fall back to comparing bytes. A key that
+// shares less with the others shrinks `skip`, and every node's words are recomputed: that
+// happens at most MAX_SKIP times per memtable, nearly always while it is still small.
 
 import { compareRanges } from '../format/bytes'
 import { bloomHash } from '../bloom/bloom-hash'
@@ -40,6 +51,8 @@ export interface MemTableImage {
   nodes: SharedArrayBuffer
   nodesUsed: number
   height: number
+  skip: number
+  firstEntry: number
   count: number
   lastSequence: number
 }
@@ -53,6 +66,9 @@ function sharedInts (count: number): Int32Array {
 }
 
 const MAX_HEIGHT = 12
+const MAX_SKIP = 32
+/** Offset of a node's first next pointer; see the node layout. */
+const NEXT = 4
 const ENTRY_HEADER = 17
 const ENTRY_ALIGN = 8
 
@@ -61,6 +77,17 @@ function alignUp (n: number): number {
 }
 const HEAD = 0
 const NONE = 0
+
+/**
+ * bytes[at, at + 4) big-endian, bytes at or past `end` as 0, with the sign bit flipped so that
+ * comparing two such int32s orders them as their bytes.
+ */
+function wordAt (bytes: Uint8Array, at: number, end: number): number {
+  if (at + 4 <= end) return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) ^ 0x80000000
+  let word = 0
+  for (let i = 0; i < 4; i++) word = (word << 8) | (at + i < end ? bytes[at + i] : 0)
+  return word ^ 0x80000000
+}
 
 /** Copies source[start, end) to target at `at`; short runs in a loop, without creating views. */
 function copyBytes (source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): void {
@@ -82,6 +109,12 @@ export class MemTable {
   private nodes: Int32Array
   private nodesUsed = 0
   private height = 1
+  // Every key starts with the first entry's key bytes [0, skip) (see the node layout).
+  private skip = 0
+  private firstEntry = 0
+  // The words of the key being inserted or sought, set by targetWords().
+  private targetHigh = 0
+  private targetLow = 0
   private readonly prevScratch = new Int32Array(MAX_HEIGHT)
   // The last inserted node, and per level the last node at or before it: a key that goes
   // right after the last one (sequential writes, and their replay) has exactly these as its
@@ -112,6 +145,8 @@ export class MemTable {
       this.nodes = new Int32Array(image.nodes)
       this.nodesUsed = image.nodesUsed
       this.height = image.height
+      this.skip = image.skip
+      this.firstEntry = image.firstEntry
       this.count = image.count
       this.lastSequence = image.lastSequence
       return
@@ -120,7 +155,7 @@ export class MemTable {
     this.words = new Uint32Array(this.arena.buffer)
     this.doubles = new Float64Array(this.arena.buffer)
     this.nodes = sharedInts(2048)
-    this.nodesUsed = 2 + MAX_HEIGHT
+    this.nodesUsed = NEXT + MAX_HEIGHT
     this.nodes[1] = MAX_HEIGHT
   }
 
@@ -132,10 +167,12 @@ export class MemTable {
    */
   reset (): void {
     this.used = 0
-    this.nodesUsed = 2 + MAX_HEIGHT
+    this.nodesUsed = NEXT + MAX_HEIGHT
     this.nodes.fill(0, 0, this.nodesUsed)
     this.nodes[1] = MAX_HEIGHT
     this.height = 1
+    this.skip = 0
+    this.firstEntry = 0
     this.count = 0
     this.lastSequence = 0
     this.refs = 0
@@ -156,6 +193,8 @@ export class MemTable {
       nodes: this.nodes.buffer as SharedArrayBuffer,
       nodesUsed: this.nodesUsed,
       height: this.height,
+      skip: this.skip,
+      firstEntry: this.firstEntry,
       count: this.count,
       lastSequence: this.lastSequence
     }
@@ -195,13 +234,22 @@ export class MemTable {
     copyBytes(source, keyStart, keyEnd, arena, entry + ENTRY_HEADER)
     if (valueLength > 0) copyBytes(valueSource, valueStart, valueEnd, arena, entry + ENTRY_HEADER + keyLength)
 
+    if (this.count === 0) {
+      this.firstEntry = entry
+      this.skip = Math.min(keyLength, MAX_SKIP)
+    } else {
+      const shared = this.sharedWithFirst(arena, entry + ENTRY_HEADER, entry + ENTRY_HEADER + keyLength)
+      if (shared < this.skip) this.shrinkSkip(shared)
+    }
+    this.targetWords(source, keyStart, keyEnd)
+
     // Find the predecessors at every level, then splice in a node of random height.
     const prev = this.prevScratch
     const nodes = this.nodes
     const last = this.last
     let afterLast = false
     if (last !== NONE && this.compareNodeTo(last, source, keyStart, keyEnd, sequence) < 0) {
-      const following = nodes[last + 2]
+      const following = nodes[last + NEXT]
       afterLast = following === NONE || this.compareNodeTo(following, source, keyStart, keyEnd, sequence) > 0
     }
     if (afterLast) {
@@ -209,10 +257,10 @@ export class MemTable {
     } else {
       let node = HEAD
       for (let level = this.height - 1; level >= 0; level--) {
-        let next = nodes[node + 2 + level]
+        let next = nodes[node + NEXT + level]
         while (next !== NONE && this.compareNodeTo(next, source, keyStart, keyEnd, sequence) < 0) {
           node = next
-          next = nodes[node + 2 + level]
+          next = nodes[node + NEXT + level]
         }
         prev[level] = node
       }
@@ -226,10 +274,12 @@ export class MemTable {
     const after = this.nodes // allocateNode may have grown the array
     after[created] = entry
     after[created + 1] = height
+    after[created + 2] = this.targetHigh
+    after[created + 3] = this.targetLow
     const finger = this.finger
     for (let level = 0; level < height; level++) {
-      after[created + 2 + level] = after[prev[level] + 2 + level]
-      after[prev[level] + 2 + level] = created
+      after[created + NEXT + level] = after[prev[level] + NEXT + level]
+      after[prev[level] + NEXT + level] = created
     }
     for (let level = 0; level < this.height; level++) finger[level] = level < height ? created : prev[level]
     this.last = created
@@ -250,7 +300,7 @@ export class MemTable {
       // The newest version, then older ones (they follow it on level 0) down to `sequence`.
       let node = keyIndex.newest(bloomHash(key, start, end), key, start, end)
       while (node !== NONE && this.nodeSequence(node) > sequence) {
-        node = this.nodes[node + 2]
+        node = this.nodes[node + NEXT]
         if (node !== NONE && !this.nodeKeyEquals(node, key, start, end)) return NONE
       }
       return node
@@ -306,18 +356,29 @@ export class MemTable {
 
   /** The first node at or after (key, sequence) in internal order, or 0. */
   seekNode (key: Uint8Array, start: number, end: number, sequence: number): number {
-    return this.nodes[this.seekBefore(key, start, end, sequence) + 2]
+    return this.nodes[this.seekBefore(key, start, end, sequence) + NEXT]
   }
 
   /** The last node strictly before (key, sequence), or 0 (HEAD) when none. */
   seekBefore (key: Uint8Array, start: number, end: number, sequence: number): number {
+    if (this.count === 0) return HEAD
+    // A key without the shared prefix sorts before or after every entry.
+    const arena = this.arena
+    const first = this.firstEntry + ENTRY_HEADER
+    for (let i = 0; i < this.skip; i++) {
+      if (start + i === end) return HEAD
+      const d = key[start + i] - arena[first + i]
+      if (d < 0) return HEAD
+      if (d > 0) return this.lastNode()
+    }
+    this.targetWords(key, start, end)
     const nodes = this.nodes
     let node = HEAD
     for (let level = this.height - 1; level >= 0; level--) {
-      let next = nodes[node + 2 + level]
+      let next = nodes[node + NEXT + level]
       while (next !== NONE && this.compareNodeTo(next, key, start, end, sequence) < 0) {
         node = next
-        next = nodes[node + 2 + level]
+        next = nodes[node + NEXT + level]
       }
     }
     return node
@@ -328,21 +389,21 @@ export class MemTable {
     const nodes = this.nodes
     let node = HEAD
     for (let level = this.height - 1; level >= 0; level--) {
-      let next = nodes[node + 2 + level]
+      let next = nodes[node + NEXT + level]
       while (next !== NONE) {
         node = next
-        next = nodes[node + 2 + level]
+        next = nodes[node + NEXT + level]
       }
     }
     return node
   }
 
   firstNode (): number {
-    return this.nodes[HEAD + 2]
+    return this.nodes[HEAD + NEXT]
   }
 
   nextNode (node: number): number {
-    return this.nodes[node + 2]
+    return this.nodes[node + NEXT]
   }
 
   /** Reads the headers of `count` entries from `node` on (see MemTableIterator); returns the node after them. */
@@ -352,7 +413,7 @@ export class MemTable {
     let sink = 0
     for (let i = 0; i < count && node !== NONE; i++) {
       sink ^= words[nodes[node] >>> 2]
-      node = nodes[node + 2]
+      node = nodes[node + NEXT]
     }
     this.sink = sink
     return node
@@ -390,15 +451,52 @@ export class MemTable {
     into.kind = arena[entry + 16]
   }
 
-  /** Internal order of node's entry relative to (key[start,end), sequence): <0 when the node sorts first. */
+  /**
+   * Internal order of node's entry relative to (key[start,end), sequence): <0 when the node
+   * sorts first. The key must have the shared prefix, and targetWords() must have been called.
+   */
   private compareNodeTo (node: number, key: Uint8Array, start: number, end: number, sequence: number): number {
-    const entry = this.nodes[node]
+    const nodes = this.nodes
+    const high = nodes[node + 2]
+    if (high !== this.targetHigh) return high < this.targetHigh ? -1 : 1
+    const low = nodes[node + 3]
+    if (low !== this.targetLow) return low < this.targetLow ? -1 : 1
+    const entry = nodes[node]
     const keyOffset = entry + ENTRY_HEADER
     const c = compareRanges(this.arena, keyOffset, keyOffset + this.words[entry >>> 2], key, start, end)
     if (c !== 0) return c
     const nodeSequence = this.doubles[(entry >>> 3) + 1]
     // Newer (larger) sequences sort first.
     return nodeSequence > sequence ? -1 : nodeSequence < sequence ? 1 : 0
+  }
+
+  /** Sets targetHigh and targetLow to key[start, end)'s words (see the node layout). */
+  private targetWords (key: Uint8Array, start: number, end: number): void {
+    const at = start + this.skip
+    this.targetHigh = wordAt(key, at, end)
+    this.targetLow = wordAt(key, at + 4, end)
+  }
+
+  /** How many of the first `skip` bytes arena[start, end) shares with the first entry's key. */
+  private sharedWithFirst (arena: Uint8Array, start: number, end: number): number {
+    const first = this.firstEntry + ENTRY_HEADER
+    const limit = Math.min(this.skip, end - start)
+    let i = 0
+    while (i < limit && arena[start + i] === arena[first + i]) i++
+    return i
+  }
+
+  /** Makes `skip` smaller and recomputes every node's words from their keys. */
+  private shrinkSkip (skip: number): void {
+    this.skip = skip
+    const nodes = this.nodes
+    const arena = this.arena
+    for (let node = nodes[HEAD + NEXT]; node !== NONE; node = nodes[node + NEXT]) {
+      const entry = nodes[node]
+      const keyEnd = entry + ENTRY_HEADER + this.words[entry >>> 2]
+      nodes[node + 2] = wordAt(arena, entry + ENTRY_HEADER + skip, keyEnd)
+      nodes[node + 3] = wordAt(arena, entry + ENTRY_HEADER + skip + 4, keyEnd)
+    }
   }
 
   private allocateEntry (size: number): number {
@@ -417,7 +515,7 @@ export class MemTable {
   }
 
   private allocateNode (height: number): number {
-    const size = 2 + height
+    const size = NEXT + height
     if (this.nodesUsed + size > this.nodes.length) {
       const grown = sharedInts(this.nodes.length * 2)
       grown.set(this.nodes)

@@ -172,3 +172,65 @@ test('find agrees with a model at every sequence: many versions, tombstones, out
   t.equal(mem.find(Buffer.from(keyOf(1)), 0, 1, 1e15), 0, 'a reset memtable finds nothing')
   t.end()
 })
+
+test('shared-prefix words: keys that shrink the prefix late, tie on eight bytes, or end inside it; seeks outside it', (t) => {
+  // The skiplist compares two words of key bytes past the prefix every key shares before any
+  // bytes (memtable.ts). Keys here share "tenant/0001/" for a long while, then one key shares
+  // less (every node's words are recomputed), then one shares nothing; many keys tie on the
+  // eight bytes after the prefix and differ later, or end within them.
+  const mem = new MemTable(1024)
+  const model: Array<[Buffer, number]> = []
+  let sequence = 0
+  let x = 3
+  const rand = (n: number): number => { x = (x * 1103515245 + 12345) >>> 0; return x % n }
+  const alphabet = 'ab\u0000\u00ff'
+  const randomTail = (length: number): string => Array.from({ length }, () => alphabet[rand(alphabet.length)]).join('')
+  const put = (key: Buffer): void => {
+    sequence++
+    mem.add(sequence, ValueKind.Value, key, 0, key.length, Buffer.alloc(0), 0, 0)
+    model.push([key, sequence])
+  }
+  const keyWith = (prefix: string): Buffer => Buffer.from(prefix + randomTail(rand(3) === 0 ? 12 : rand(9)), 'latin1')
+  const check = (label: string): void => {
+    const sorted = model.slice().sort((a, b) => Buffer.compare(a[0], b[0]) || b[1] - a[1])
+    t.same(entries(mem), sorted.map(([key, seq]) => `${key.toString('hex')}@${seq}=`), `${label}: ${model.length} entries in the model's order`)
+    // Seeks: present keys, and keys before, inside and past each prefix, at several sequences.
+    const probes = [
+      ...model.map(([key]) => key),
+      ...['', '\u0000', 'a', 'a\u0000', 'b', 'tenan', 'tenant', 'tenant/', 'tenant/0000\u00ff', 'tenant/0001', 'tenant/0001/',
+        'tenant/0001/\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff', 'tenant/0002/a', 'tenant/0004', 'tenanu', 'z'].map((s) => Buffer.from(s, 'latin1'))
+    ]
+    const it = mem.iterator()
+    let wrong = 0
+    for (const key of probes) {
+      const seekSequence = rand(4) === 0 ? 1e15 : rand(sequence + 2)
+      const at = sorted.findIndex(([k, seq]) => Buffer.compare(k, key) > 0 || (Buffer.compare(k, key) === 0 && seq <= seekSequence))
+      it.seek(key, seekSequence)
+      const expected = at < 0 ? 'end' : `${sorted[at][0].toString('hex')}@${sorted[at][1]}`
+      const actual = it.valid() ? `${it.userKey().toString('hex')}@${it.sequence()}` : 'end'
+      if (actual !== expected && wrong++ < 3) t.fail(`${label}: seek ${key.toString('hex')}@${seekSequence}: ${actual}, expected ${expected}`)
+      if (at > 0 && it.valid()) {
+        it.prev()
+        const before = `${sorted[at - 1][0].toString('hex')}@${sorted[at - 1][1]}`
+        if ((it.valid() ? `${it.userKey().toString('hex')}@${it.sequence()}` : 'start') !== before && wrong++ < 3) t.fail(`${label}: prev after seek ${key.toString('hex')}`)
+      }
+    }
+    t.is(wrong, 0, `${label}: ${probes.length} seeks (and a step back from each) agree with the model`)
+  }
+  for (let i = 0; i < 600; i++) put(keyWith('tenant/0001/'))
+  check('every key shares "tenant/0001/"')
+  put(Buffer.from('tenant/0002', 'latin1')) // shares "tenant/000" only
+  for (let i = 0; i < 300; i++) put(keyWith(rand(2) === 0 ? 'tenant/0001/' : 'tenant/0002/'))
+  check('every key shares "tenant/000"')
+  put(Buffer.from('tenant', 'latin1')) // ends inside the prefix
+  put(Buffer.from('a', 'latin1')) // shares nothing
+  for (let i = 0; i < 300; i++) put(keyWith(['tenant/0001/', 'tenant/0003/', 'b/', ''][rand(4)]))
+  check('no shared prefix')
+  const it = mem.iterator()
+  const view = MemTable.fromImage(structuredClone(mem.image()))
+  const viewIt = view.iterator()
+  viewIt.seek(Buffer.from('tenant/0002/'), 1e15)
+  it.seek(Buffer.from('tenant/0002/'), 1e15)
+  t.same(viewIt.valid() && viewIt.userKey(), it.valid() && it.userKey(), 'a worker\'s view of the image seeks as the memtable does')
+  t.end()
+})
