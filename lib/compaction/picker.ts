@@ -10,7 +10,7 @@
 //            more L+1 files and the total stays under 25 * maxFileSize.
 //   outputs  cut early once an output overlaps 10 * maxFileSize bytes of L+2 (OutputCutter).
 
-import { TRAILER_SIZE, compareInternalKeys } from '../format/internal-key'
+import { TRAILER_SIZE, compareInternalKeyRanges, compareInternalKeys } from '../format/internal-key'
 import {
   L0_COMPACTION_TRIGGER, NUM_LEVELS, expandedCompactionByteSizeLimit, maxBytesForLevel, maxGrandparentOverlapBytes
 } from '../version/constants'
@@ -169,9 +169,12 @@ export class OutputCutter {
     this.#limit = maxGrandparentOverlapBytes
   }
 
-  shouldStopBefore (internalKey: Buffer): boolean {
+  /** `length`: how much of internalKey is the key (a reused buffer may be longer). */
+  shouldStopBefore (internalKey: Uint8Array, length = internalKey.length): boolean {
     const grandparents = this.#grandparents
-    while (this.#index < grandparents.length && compareInternalKeys(internalKey, grandparents[this.#index].largest) > 0) {
+    while (this.#index < grandparents.length) {
+      const largest = grandparents[this.#index].largest
+      if (compareInternalKeyRanges(internalKey, 0, length, largest, 0, largest.length) <= 0) break
       // A grandparent passed before the first key never overlapped this output.
       if (this.#seenKey) this.#overlappedBytes += grandparents[this.#index].size
       this.#index++

@@ -65,6 +65,11 @@ export class TableFileWriter {
     this.builder.addEntry(this.entry)
   }
 
+  /** add() of an entry the caller has already located. */
+  addEntry (entry: EntryLocation): void {
+    this.builder.addEntry(entry)
+  }
+
   get entryCount (): number {
     return this.builder.entryCount
   }
