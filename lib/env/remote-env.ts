@@ -282,8 +282,12 @@ class RemoteRandomAccessFile implements RandomAccessFile {
   }
 }
 
+/**
+ * A fresh copy, as Env promises: v8.deserialize may return a view into the mailbox the
+ * reply came in, which the next reply overwrites.
+ */
 function toBuffer (bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return Buffer.from(bytes)
 }
 
 function attempt<T> (run: () => T): Promise<T> {
