@@ -9,6 +9,7 @@ import type { BlockCacheLike } from '../base/block-cache'
 import type { InternalIterator } from '../base/internal-iterator'
 import type { Env, RandomAccessFile } from '../env/env'
 import { isNotFound } from '../env/io-error'
+import { ReadaheadFile } from '../env/readahead-file'
 import { legacyTableFileName, tableFileName } from '../format/filename'
 import type { Block } from '../sstable/block'
 import { type FillCache, Table } from '../sstable/table'
@@ -33,8 +34,13 @@ export class TableCache {
   private readonly byTable = new Map<Table, Slot>()
   private closed = false
 
+  /**
+   * `readaheadBytes` > 0: files are read in chunks of that size (readahead-file.ts), for
+   * tables that are read from start to end, as a compaction's inputs are.
+   */
   constructor (
-    env: Env, location: string, maxOpenFiles: number, blockCache: BlockCacheLike<Block> | undefined
+    env: Env, location: string, maxOpenFiles: number, blockCache: BlockCacheLike<Block> | undefined,
+    private readonly readaheadBytes = 0
   ) {
     this.env = env
     this.location = location
@@ -138,6 +144,11 @@ export class TableCache {
   }
 
   private openFile (fileNumber: number): RandomAccessFile {
+    const file = this.openFileAsIs(fileNumber)
+    return this.readaheadBytes > 0 ? new ReadaheadFile(file, this.readaheadBytes) : file
+  }
+
+  private openFileAsIs (fileNumber: number): RandomAccessFile {
     const ldb = tableFileName(this.location, fileNumber)
     try {
       return this.env.openRandomAccess(ldb)

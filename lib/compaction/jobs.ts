@@ -11,6 +11,7 @@ import { fileError } from '../env/io-error'
 import { TRAILER_SIZE } from '../format/internal-key'
 import { TableCache } from '../cache/table-cache'
 import type { Env } from '../env/env'
+import { COMPACTION_READAHEAD_BYTES } from '../env/readahead-file'
 import type { InternalIterator } from '../base/internal-iterator'
 import type { TableSource } from '../iterator/level-iterator'
 import { MemTable, type MemTableImage } from '../memtable/memtable'
@@ -157,7 +158,7 @@ function executeCompaction (job: CompactionJob, env: Env): JobResult {
   const version = new Version(job.versionFiles.map((files) => files.map(reviveFileMeta)))
   const numbers = job.fileNumbers
   let used = 0
-  const cache = new TableCache(env, job.location, JOB_TABLE_CACHE_SIZE, undefined)
+  const cache = new TableCache(env, job.location, JOB_TABLE_CACHE_SIZE, undefined, COMPACTION_READAHEAD_BYTES)
   const stop = job.stopSignal === undefined ? undefined : new Int32Array(job.stopSignal)
   try {
     const result = runCompaction(task, {
