@@ -20,6 +20,8 @@ interface Slot {
   fileNumber: number
   table: Table
   refs: number
+  /** When it was last acquired (a tick of the cache's clock): the least recent closes first. */
+  lastUse: number
   /** Out of the cache (deleted file or closed cache): close at the last release. */
   evicted: boolean
 }
@@ -29,8 +31,11 @@ export class TableCache {
   readonly capacity: number
   private readonly blockCache: BlockCacheLike<Block> | undefined
   private readonly env: Env
-  // Unevicted slots in recency order: least recently acquired first.
+  // Unevicted slots. Recency is each slot's lastUse rather than the map's order: moving a slot
+  // to the end on every acquire (a delete and a set) was most of a get's cost in the cache,
+  // and a get acquires one table per level it visits; eviction, which scans, is rare.
   private readonly slots = new Map<number, Slot>()
+  private clock = 0
   private readonly byTable = new Map<Table, Slot>()
   private closed = false
 
@@ -61,8 +66,7 @@ export class TableCache {
     if (this.closed) throw new Error('TableCache is closed')
     let slot = this.slots.get(fileNumber)
     if (slot !== undefined) {
-      this.slots.delete(fileNumber)
-      this.slots.set(fileNumber, slot)
+      slot.lastUse = ++this.clock
       slot.refs++
       return slot.table
     }
@@ -76,7 +80,7 @@ export class TableCache {
       this.blockCache?.releaseId(cacheId)
       throw err
     }
-    slot = { fileNumber, table, refs: 1, evicted: false }
+    slot = { fileNumber, table, refs: 1, lastUse: ++this.clock, evicted: false }
     this.slots.set(fileNumber, slot)
     this.byTable.set(table, slot)
     this.trim()
@@ -129,11 +133,14 @@ export class TableCache {
 
   private trim (): void {
     if (this.slots.size <= this.capacity) return
-    for (const slot of this.slots.values()) {
-      if (slot.refs > 0) continue
-      this.slots.delete(slot.fileNumber)
-      this.closeSlot(slot)
-      if (this.slots.size <= this.capacity) return
+    while (this.slots.size > this.capacity) {
+      let oldest: Slot | undefined
+      for (const slot of this.slots.values()) {
+        if (slot.refs === 0 && (oldest === undefined || slot.lastUse < oldest.lastUse)) oldest = slot
+      }
+      if (oldest === undefined) return // every table is pinned
+      this.slots.delete(oldest.fileNumber)
+      this.closeSlot(oldest)
     }
   }
 
