@@ -5,7 +5,7 @@ import path = require('path')
 import { Options } from './args'
 import { Engine, loadEngine } from './engines'
 import { Rng, ValueSource, permutation, streamSeed } from './keys'
-import { dirSize, peakRss, startTiming } from './measure'
+import { dirSizeIfAny, peakRss, startTiming } from './measure'
 import { EngineRun, Plan, WorkloadResult } from './results'
 import { startProfile } from './profile'
 import { runEventLoop, runMemory } from './scenarios'
@@ -83,7 +83,7 @@ async function runWorkloads (engine: Engine, plan: Plan): Promise<WorkloadResult
       if (prefilled) result.prefilled = true
       if (reopenMs !== undefined) result.reopenMs = reopenMs
       if (outcome.userBytes !== undefined) {
-        result.diskBytes = dirSize(session.location)
+        result.diskBytes = dirSizeIfAny(session.location)
         if (timing.io !== null) result.writeAmp = timing.io.wchar / outcome.userBytes
       }
       result.peakRssBytes = peakRss()

@@ -66,6 +66,11 @@ export function startTiming (): (ops: number) => Timing {
   }
 }
 
+/** dirSize(dir), or undefined when there is no such directory (an in-memory engine). */
+export function dirSizeIfAny (dir: string): number | undefined {
+  return fs.existsSync(dir) ? dirSize(dir) : undefined
+}
+
 /** Total size of the regular files under `dir`. */
 export function dirSize (dir: string): number {
   let total = 0
