@@ -17,7 +17,7 @@
 
 import { corruption, levelError } from '../base/errors'
 import type { Env } from '../env/env'
-import { compareRanges } from '../format/bytes'
+import { compareRanges, copyRange } from '../format/bytes'
 import { tableFileName } from '../format/filename'
 import { MAX_SEQUENCE, MAX_USABLE_SEQUENCE, TRAILER_SIZE, ValueKind, compareInternalKeys, putTrailer } from '../format/internal-key'
 import { EntryLocation, type InternalIterator } from '../base/internal-iterator'
@@ -113,7 +113,7 @@ export function runCompaction (task: CompactionTask, env: CompactionEnvironment,
       const firstOfKey = order > 0
       if (firstOfKey) {
         if (currentKey.length < keyLength) currentKey = Buffer.allocUnsafe(keyLength * 2)
-        copyRange(keySource, keyStart, keyEnd, currentKey)
+        copyRange(keySource, keyStart, keyEnd, currentKey, 0)
         currentKeyLength = keyLength
         newerSequence = MAX_SEQUENCE
       }
@@ -123,7 +123,7 @@ export function runCompaction (task: CompactionTask, env: CompactionEnvironment,
         // output range spans; its verdict waits for the next user key.
         const length = keyLength + TRAILER_SIZE
         if (internalKey.length < length) internalKey = Buffer.allocUnsafe(length * 2)
-        copyRange(keySource, keyStart, keyEnd, internalKey)
+        copyRange(keySource, keyStart, keyEnd, internalKey, 0)
         putTrailer(internalKey, keyLength, sequence, kind)
         if (cutter.shouldStopBefore(internalKey, length) && writer !== undefined) cutPending = true
       }
@@ -186,15 +186,6 @@ function compactionInput (task: CompactionTask, source: TableSource): InternalIt
   }
   if (nextInputs.length > 0) children.push(new LevelIterator(nextInputs.slice().sort(bySmallestKey), source))
   return mergeIterators(children)
-}
-
-/** Copies source[start, end) to the start of `target`: short keys by hand, long ones natively. */
-function copyRange (source: Uint8Array, start: number, end: number, target: Uint8Array): void {
-  if (end - start < 32) {
-    for (let i = start; i < end; i++) target[i - start] = source[i]
-  } else {
-    target.set(source.subarray(start, end), 0)
-  }
 }
 
 function removeQuietly (env: Env, file: string): void {

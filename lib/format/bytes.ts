@@ -40,6 +40,19 @@ export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && compareBytes(a, b) === 0
 }
 
+/**
+ * Copies source[start, end) to target at `at`: short runs in a loop, which beats a native
+ * copy's call and the view it needs; longer ones natively.
+ */
+export function copyRange (source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): void {
+  const n = end - start
+  if (n <= NATIVE_COMPARE_THRESHOLD) {
+    for (let i = 0; i < n; i++) target[at + i] = source[start + i]
+  } else {
+    target.set(source.subarray(start, end), at)
+  }
+}
+
 /** A Buffer view of any Uint8Array without copying. */
 export function asBuffer (bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -34,7 +34,7 @@
 // shares less with the others shrinks `skip`, and every node's words are recomputed: that
 // happens at most MAX_SKIP times per memtable, nearly always while it is still small.
 
-import { compareRanges } from '../format/bytes'
+import { compareRanges, copyRange } from '../format/bytes'
 import { bloomHash } from '../bloom/bloom-hash'
 import { KeyIndex } from './key-index'
 
@@ -87,16 +87,6 @@ function wordAt (bytes: Uint8Array, at: number, end: number): number {
   let word = 0
   for (let i = 0; i < 4; i++) word = (word << 8) | (at + i < end ? bytes[at + i] : 0)
   return word ^ 0x80000000
-}
-
-/** Copies source[start, end) to target at `at`; short runs in a loop, without creating views. */
-function copyBytes (source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): void {
-  const n = end - start
-  if (n <= 48) {
-    for (let i = 0; i < n; i++) target[at + i] = source[start + i]
-  } else {
-    target.set(source.subarray(start, end), at)
-  }
 }
 
 export class MemTable {
@@ -231,8 +221,8 @@ export class MemTable {
     this.words[(entry >>> 2) + 1] = valueLength
     this.doubles[(entry >>> 3) + 1] = sequence
     arena[entry + 16] = kind
-    copyBytes(source, keyStart, keyEnd, arena, entry + ENTRY_HEADER)
-    if (valueLength > 0) copyBytes(valueSource, valueStart, valueEnd, arena, entry + ENTRY_HEADER + keyLength)
+    copyRange(source, keyStart, keyEnd, arena, entry + ENTRY_HEADER)
+    if (valueLength > 0) copyRange(valueSource, valueStart, valueEnd, arena, entry + ENTRY_HEADER + keyLength)
 
     if (this.count === 0) {
       this.firstEntry = entry
