@@ -11,9 +11,10 @@
 // prefix (that of the first and the last but one: the last is often shortened to a short
 // successor such as "1"); of each, the six bytes after it, zero-padded, are kept as a number,
 // which orders as the keys do: a < b gives number(a) <= number(b). A lookup checks the prefix
-// once, then compares numbers, and bytes only where the numbers tie or past sharedEnd. (A get probes every level-0 table and one per deeper level: with
-// db_bench's "%016d" keys, whose first ten bytes rarely differ, byte comparisons of the
-// separators were a sixth of getSync's time on 1M keys.)
+// once, then compares numbers, and bytes only where the numbers tie or past sharedEnd. (A get
+// probes every level-0 table and one per deeper level: with db_bench's "%016d" keys, whose
+// first ten bytes rarely differ, byte comparisons of the separators were a sixth of getSync's
+// time on 1M keys.)
 //
 // decode() refuses (LEVEL_CORRUPTION naming the file) an index whose separators are not
 // strictly increasing, or whose handles are not in file order, overlap, or reach past the
