@@ -40,6 +40,7 @@ import { KeyIndex } from './key-index'
 
 import { ValueKind } from '../format/internal-key'
 import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
+import { MemTableIterator } from './memtable-iterator'
 
 /**
  * The memtable's storage, in shared memory so that a background worker can flush a sealed
@@ -409,20 +410,17 @@ export class MemTable {
     return node
   }
 
-  nodeArena (): Buffer {
-    return this.arena
+  /** A view of node's user key; valid for the memtable's life. */
+  userKeyOf (node: number): Buffer {
+    const keyOffset = this.nodes[node] + ENTRY_HEADER
+    return this.arena.subarray(keyOffset, keyOffset + this.words[this.nodes[node] >>> 2])
   }
 
-  entryOf (node: number): number {
-    return this.nodes[node]
-  }
-
-  keyLengthOf (entry: number): number {
-    return this.words[entry >>> 2]
-  }
-
-  sequenceOf (entry: number): number {
-    return this.doubles[(entry >>> 3) + 1]
+  /** The last node strictly before `node`'s entry, or 0 (HEAD) when none. */
+  nodeBefore (node: number): number {
+    const entry = this.nodes[node]
+    const keyOffset = entry + ENTRY_HEADER
+    return this.seekBefore(this.arena, keyOffset, keyOffset + this.words[entry >>> 2], this.nodeSequence(node))
   }
 
   /** Fills `into` with where node's entry is. */
@@ -529,92 +527,5 @@ export class MemTable {
     }
     this.random = x
     return height
-  }
-}
-
-// A sorted walk visits entries in key order while the arena holds them in insertion order,
-// so after random writes every step would wait on its own cache miss. Once an iterator has
-// taken a few steps it reads the headers of the next TOUCH_AHEAD entries in one tight loop,
-// TOUCH_AHEAD ahead of where it is: those loads are independent, so the misses overlap and
-// the entries are in cache by the time the walk reaches them. Point reads (a seek and a
-// step or two) never start it.
-const TOUCH_AHEAD = 32
-const STEPS_BEFORE_TOUCHING = 8
-
-class MemTableIterator implements InternalIterator {
-  private node = NONE
-  private stepsUntilTouch = 0
-  /** The first node whose entry has not been touched yet. */
-  private frontier = NONE
-
-  constructor (private readonly table: MemTable) {}
-
-  valid (): boolean {
-    return this.node !== NONE
-  }
-
-  seekToFirst (): void {
-    this.node = this.table.firstNode()
-    this.startTouching()
-  }
-
-  seekToLast (): void {
-    this.node = this.table.lastNode()
-  }
-
-  seek (userKey: Uint8Array, sequence: number): void {
-    this.node = this.table.seekNode(userKey, 0, userKey.length, sequence)
-    this.startTouching()
-  }
-
-  next (): void {
-    this.node = this.table.nextNode(this.node)
-    if (--this.stepsUntilTouch === 0) {
-      this.frontier = this.frontier === NONE
-        ? this.table.touchAhead(this.node, 2 * TOUCH_AHEAD)
-        : this.table.touchAhead(this.frontier, TOUCH_AHEAD)
-      // Stop once the frontier reaches the end; a reseek starts over.
-      this.stepsUntilTouch = this.frontier === NONE ? -1 : TOUCH_AHEAD
-    }
-  }
-
-  prev (): void {
-    const table = this.table
-    const entry = table.entryOf(this.node)
-    const keyOffset = entry + ENTRY_HEADER
-    const keyEnd = keyOffset + table.keyLengthOf(entry)
-    this.node = table.seekBefore(table.nodeArena(), keyOffset, keyEnd, table.sequenceOf(entry))
-  }
-
-  userKey (): Buffer {
-    const table = this.table
-    const entry = table.entryOf(this.node)
-    return table.nodeArena().subarray(entry + ENTRY_HEADER, entry + ENTRY_HEADER + table.keyLengthOf(entry))
-  }
-
-  sequence (): number {
-    const table = this.table
-    return table.sequenceOf(table.entryOf(this.node))
-  }
-
-  kind (): ValueKind {
-    return this.table.kindOf(this.node)
-  }
-
-  value (): Buffer {
-    return this.table.valueOf(this.node)
-  }
-
-  read (into: EntryLocation): void {
-    this.table.readNode(this.node, into)
-  }
-
-  private startTouching (): void {
-    this.frontier = NONE
-    this.stepsUntilTouch = STEPS_BEFORE_TOUCHING
-  }
-
-  close (): void {
-    this.node = NONE
   }
 }

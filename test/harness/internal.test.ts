@@ -281,7 +281,7 @@ function buildImpls (rng: Rng, sorted: Entry[], tables: Tables): Impl[] {
     lookup: (key, seq) => {
       const node = mem.find(key, 0, key.length, seq)
       if (node === 0) return undefined
-      const found = mem.nodeArena().readDoubleLE(mem.entryOf(node) + 8)
+      const found = mem.nodeSequence(node)
       return { key: Buffer.from(key), seq: found, kind: mem.kindOf(node), value: Buffer.from(mem.valueOf(node)) }
     }
   })
