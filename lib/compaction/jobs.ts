@@ -11,7 +11,6 @@ import { fileError } from '../env/io-error'
 import { TRAILER_SIZE } from '../format/internal-key'
 import { TableCache } from '../cache/table-cache'
 import type { Env } from '../env/env'
-import { COMPACTION_READAHEAD_BYTES } from '../env/readahead-file'
 import type { InternalIterator } from '../base/internal-iterator'
 import type { TableSource } from '../iterator/level-iterator'
 import { MemTable, type MemTableImage } from '../memtable/memtable'
@@ -67,6 +66,10 @@ export interface JobResult {
 // Tables a compaction keeps open at once: every level-0 input plus one per sorted level.
 // Pinned tables stay open regardless, so this only bounds the idle ones.
 const JOB_TABLE_CACHE_SIZE = 16
+
+// A compaction reads each input from start to end; in chunks of this size rather than one
+// read(2) per data block (about a kilobyte compressed), which was a tenth of its time.
+const COMPACTION_READAHEAD_BYTES = 256 * 1024
 
 /** A flush of `memtable` into table `fileNumber`. */
 export function flushJob (location: string, tableOptions: TableBuildOptions, fileNumber: number, memtable: MemTable): FlushJob {

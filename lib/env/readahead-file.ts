@@ -1,14 +1,11 @@
 // A RandomAccessFile for reading a table from start to end, as a compaction does: each read
 // that falls outside the bytes fetched last fetches `chunkBytes` from there on in one call,
-// and reads inside them are served as views. A compaction otherwise made one read(2) per
-// data block (about a kilobyte compressed), a tenth of its time.
+// and reads inside them are served as views.
 //
 // Every chunk is a fresh buffer, never refilled, so the views handed out stay valid for as
 // long as their holder keeps them (a table's index and filter blocks do, for its life).
 
 import type { RandomAccessFile } from './env'
-
-export const COMPACTION_READAHEAD_BYTES = 256 * 1024
 
 export class ReadaheadFile implements RandomAccessFile {
   private chunk: Buffer = Buffer.alloc(0)
