@@ -120,7 +120,11 @@ export async function readLogFrom (env: Env, location: string, number: number, f
   const file = logFileName(location, number)
   const base = from - (from % BLOCK_SIZE)
   if (base !== 0) return readTail(env, file, base)
-  return readAtOnceUpTo > 0 && env.fileSize(file) <= readAtOnceUpTo ? env.readFile(file) : await env.readFileAsync(file)
+  if (readAtOnceUpTo === 0) return await env.readFileAsync(file)
+  // The log a close left empty (wal-manager.ts) needs no read at all.
+  const size = env.fileSize(file)
+  if (size === 0) return Buffer.alloc(0)
+  return size <= readAtOnceUpTo ? env.readFile(file) : await env.readFileAsync(file)
 }
 
 // Open reads a log this small at once: the thread pool's round trip would cost more than the
@@ -257,6 +261,11 @@ export async function replayLogs (ctx: RecoveryContext): Promise<Recovered> {
     skipped ||= result.skippedBatches > 0
     last = { number, end: result.end }
     replayed.push({ number, size: result.end })
+  }
+  // Every log replayed cleanly and held nothing (a reopen after a close that flushed): the
+  // newest goes on as the log, so the open records no new log number.
+  if (memtables.mem.empty && edit.newFiles.length === 0 && last !== undefined && !damaged && !skipped) {
+    return { edit, names, reuse: { logNumber: last.number, number: last.number, size: last.end, older: [] } }
   }
   if (!memtables.mem.empty && memSince !== undefined && memFromLogStart && last !== undefined && !damaged && !skipped) {
     const since = memSince

@@ -248,8 +248,9 @@ export class WalManager {
   }
 
   /**
-   * Waits for the background syncs, then closes every file. With `tidy`, WAL files that hold
-   * nothing (the prepared next one, and the current one when no write came) are removed.
+   * Waits for the background syncs, then closes every file. With `tidy`, the prepared next
+   * WAL, which holds nothing, is removed. The current one stays even when empty, as LevelDB's
+   * does: the next open appends to it and so has no new log number to write to a MANIFEST.
    * The close itself is synchronous, as LevelDB's: close(2) of a local file takes about 2 µs
    * here, and the thread pool's round trip about 100 µs, which a database opened and closed
    * for each operation pays every time.
@@ -261,7 +262,7 @@ export class WalManager {
     const next = this.next
     this.next = undefined
     if (next?.creating !== undefined) await next.creating
-    const files: Array<[WritableFile, boolean]> = [[this.file, tidy && this.file.size === 0 && !this.torn]]
+    const files: Array<[WritableFile, boolean]> = [[this.file, false]]
     if (next?.file !== undefined) files.push([next.file, tidy])
     for (const [file, remove] of files) {
       try { file.close() } catch {}

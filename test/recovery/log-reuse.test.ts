@@ -44,6 +44,23 @@ test('a clean reopen writes no table and no MANIFEST, and appends to the same lo
   t.end()
 })
 
+test('an empty log is kept too: opens with no writes change no file, MANIFEST included', async (t) => {
+  const env = new MemEnv()
+  await write(env, 0, 0)
+  const before = names(env)
+  const log = before.find((name) => name.endsWith('.log'))
+  t.ok(log !== undefined && env.fileSize(path.join(LOCATION, log)) === 0, `close left its empty log: ${before.join(' ')}`)
+  const manifest = before.find((name) => name.startsWith('MANIFEST-')) as string
+  const manifestBytes = env.contents(path.join(LOCATION, manifest))
+  for (let round = 0; round < 3; round++) await write(env, 0, 0)
+  t.deepEqual(names(env), before, 'three more opens: the same files')
+  t.ok(env.contents(path.join(LOCATION, manifest)).equals(manifestBytes), 'and the same MANIFEST bytes')
+  await write(env, 0, 10)
+  t.deepEqual(names(env), before, 'writes then go to that log')
+  t.equal((await readAll(env)).length, 10, 'and the next open replays them')
+  t.end()
+})
+
 test('a torn tail is cut off before the log is appended to', async (t) => {
   const env = new MemEnv()
   await write(env, 0, 50)
