@@ -9,7 +9,9 @@
 // some other program started (LevelDB's) is rotated as before, so it survives as LOG.old.
 //
 // Writes are asynchronous, in order, and best effort: a failed write to the info log never
-// fails a database operation.
+// fails a database operation. While a database opens, lines are held and then written with
+// one synchronous append (writeHeld): the thread pool's round trip would cost a small open
+// more than the write itself.
 
 import * as path from 'path'
 import type { Env, WritableFile } from './env'
@@ -33,6 +35,7 @@ export function startsWithLsmLevelHeader (text: string): boolean {
 export class InfoLog {
   private pending: string[] = []
   private writing = false
+  private held = false
   private idle: Array<() => void> = []
   private file: WritableFile | undefined
 
@@ -45,14 +48,20 @@ export class InfoLog {
    * LOG to LOG.old and starts a fresh LOG. Either way the next line is LSM_LEVEL_LOG_HEADER.
    * Only a holder of the database lock may call this. Throws LEVEL_IO_ERROR if it cannot.
    */
-  static open (env: Env, location: string): InfoLog {
+  static open (env: Env, location: string, options: { hold?: boolean } = {}): InfoLog {
+    const log = InfoLog.openFile(env, location)
+    log.held = options.hold === true
+    log.write(LSM_LEVEL_LOG_HEADER)
+    return log
+  }
+
+  private static openFile (env: Env, location: string): InfoLog {
     const file = path.join(location, 'LOG')
     const kept = appendableLog(env, file)
     if (kept !== undefined) {
       const log = new InfoLog(kept.file)
       // A line cut short by a crash ends here, so that ours starts on a line of its own.
       if (!kept.endsWithNewline) log.pending.push('\n')
-      log.write(LSM_LEVEL_LOG_HEADER)
       return log
     }
     try {
@@ -60,9 +69,7 @@ export class InfoLog {
     } catch (err) {
       if (!isNotFound(err)) throw err
     }
-    const log = new InfoLog(env.createWritable(file))
-    log.write(LSM_LEVEL_LOG_HEADER)
-    return log
+    return new InfoLog(env.createWritable(file))
   }
 
   /** An info log that writes nothing (read-only directories, or logging turned off). */
@@ -77,7 +84,18 @@ export class InfoLog {
   write (message: string): void {
     if (this.file === undefined) return
     this.pending.push(`${timestamp()} ${process.pid} ${message}${message.endsWith('\n') ? '' : '\n'}`)
-    if (!this.writing) this.writeNext()
+    if (!this.writing && !this.held) this.writeNext()
+  }
+
+  /** Writes the lines held since open (hold: true) synchronously, and goes on writing as usual. */
+  writeHeld (): void {
+    if (!this.held) return
+    this.held = false
+    const file = this.file
+    if (file === undefined || this.pending.length === 0) return
+    const text = Buffer.from(this.pending.join(''))
+    this.pending = []
+    try { file.append(text) } catch {}
   }
 
   private writeNext (): void {
@@ -112,6 +130,7 @@ export class InfoLog {
 
   /** Resolves once every line written so far is in the file. */
   async flush (): Promise<void> {
+    this.writeHeld()
     while (this.writing) await new Promise<void>((resolve) => this.idle.push(resolve))
   }
 
