@@ -304,6 +304,8 @@ function fcntlHolder (lockPath: string): string | undefined {
  * classic-level instance open on the same directory in this process.
  */
 function createIfMissing (lockPath: string): void {
+  // Checked first because the usual case, EEXIST, costs an exception.
+  if (fs.existsSync(lockPath)) return
   try {
     fs.closeSync(fs.openSync(lockPath, 'wx'))
   } catch (err) {

@@ -74,6 +74,8 @@ export class KeyIndex {
   }
 
   clear (): void {
+    // A memtable taken from the pool at open is often empty already: skip the fill.
+    if (this.keys === 0) return
     this.slots.fill(0)
     this.keys = 0
   }
