@@ -3,6 +3,9 @@
 // long compaction never holds up a flush (and a flush never waits behind a queue of
 // compactions). Workers start on first use and are unref'd while idle, so an idle pool never
 // keeps the process alive; a worker is ref'd while it runs a job, so pending work finishes.
+// A worker with no job for IDLE_EXIT_MS exits: an idle one holds 10-20 MiB (its own V8 heap
+// and code), which a database that is only read would keep for nothing, while starting one
+// again costs the next job about 20 ms on the new thread.
 //
 // A worker that dies (uncaught error, out of memory, terminate) takes its current job with
 // it: the job is rejected and the next job starts a fresh worker. Files the dead job had
@@ -43,20 +46,47 @@ let workerScriptExists: boolean | undefined
 
 let nextJobId = 1
 
+let idleExitMs = 1000
+
+/** How long a worker may wait for a job before it exits (tests shorten it). */
+export function setWorkerIdleExit (ms: number): void {
+  idleExitMs = ms
+}
+
 class LaneRunner {
   private worker: Worker | undefined
   private running: Pending | undefined
   private readonly queue: Pending[] = []
   // The 'error' event of the current worker, reported with the job when it exits.
   private workerError: Error | undefined
+  private idleTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor (private readonly lane: Lane) {}
+
+  /** Whether this lane has a worker thread (running a job, or idle and not yet exited). */
+  get started (): boolean {
+    return this.worker !== undefined
+  }
 
   submit (job: Job, channel: EnvChannel | undefined): Promise<JobResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ id: nextJobId++, job, channel, resolve, reject })
       this.pump()
     })
+  }
+
+  private scheduleIdleExit (): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      const worker = this.worker
+      if (worker === undefined || this.running !== undefined || this.queue.length > 0) return
+      // Forgotten at once: a job submitted from here on starts a new worker, and this one's
+      // exit event is ignored (onExit).
+      this.worker = undefined
+      worker.terminate().catch(() => {})
+    }, idleExitMs)
+    this.idleTimer.unref()
   }
 
   /** Stops the worker; its job (if any) and every queued job are rejected. */
@@ -69,6 +99,10 @@ class LaneRunner {
   }
 
   private pump (): void {
+    if (this.idleTimer !== undefined && this.queue.length > 0) {
+      clearTimeout(this.idleTimer)
+      this.idleTimer = undefined
+    }
     while (this.running === undefined && this.queue.length > 0) {
       const pending = this.queue.shift() as Pending
       let worker: Worker
@@ -85,6 +119,7 @@ class LaneRunner {
         pending.reject(err as Error)
       }
     }
+    if (this.running === undefined && this.worker !== undefined) this.scheduleIdleExit()
   }
 
   private ensureWorker (): Worker {
@@ -130,6 +165,11 @@ class LaneRunner {
 }
 
 const lanes = new Map<Lane, LaneRunner>()
+
+/** Whether the lane has a worker thread now (for tests of the idle exit). */
+export function laneHasWorker (lane: Lane): boolean {
+  return lanes.get(lane)?.started === true
+}
 
 /**
  * Runs `job` on the lane's worker thread. Resolves with its result (keys as Buffers);
