@@ -226,9 +226,12 @@ export class BackgroundWork {
 
   private startCompaction (task: CompactionTask): Promise<void> {
     const running = this.runCompaction(task).catch((err) => {
-      this.ctx.infoLog.write(`Compaction failed: ${(err as Error).message}`)
       // Stopped by close(): the inputs are intact and the next open carries on.
-      if (this.stopped) return
+      if (this.stopped) {
+        this.ctx.infoLog.write(`Compaction given up at close (${(err as Error).message}): its inputs stay, the next open carries on`)
+        return
+      }
+      this.ctx.infoLog.write(`Compaction failed: ${(err as Error).message}`)
       this.ctx.errors.set(err as Error, 'compaction')
       throw err
     }).finally(() => {
