@@ -62,13 +62,15 @@ export async function replayLog (env: Env, location: string, number: number, inf
   // relative to `base`).
   const from = options.from ?? 0
   const base = from - (from % BLOCK_SIZE)
+  // Bytes read here are this replay's own: fragmented batches are put together in place.
+  const owned = options.data === undefined
   const data = options.data ?? await readLogFrom(env, location, number, from, SMALL_LOG_BYTES)
   let damage: string | undefined
   const reader = new LogReader(data, (c) => {
     const what = `${c.reason} at offset ${base + c.offset} (${c.bytes} bytes)`
     if (options.stopAtDamage) damage ??= what
     else infoLog.write(`Log #${number}: dropped ${what}`)
-  }, from - base)
+  }, from - base, owned)
   const result: ReplayResult = { damaged: false, end: 0, appliedSequence: options.appliedSequence, batches: 0, skippedBatches: 0 }
   let appliedEnd = 0
   for (let record = reader.next(); record !== undefined && damage === undefined; record = reader.next()) {

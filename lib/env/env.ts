@@ -49,6 +49,7 @@ export interface Env {
   /** Opens an existing file for appending at its end. */
   openAppendable (path: string): WritableFile
   openRandomAccess (path: string): RandomAccessFile
+  /** The whole file, in a Buffer the caller owns and may modify (WAL replay does). */
   readFile (path: string): Buffer
   readFileAsync (path: string): Promise<Buffer>
   exists (path: string): boolean

@@ -72,8 +72,14 @@ export class LogReader {
    * `data` holds the file's bytes from a block boundary on; reading starts `startAt` bytes
    * into it, which must be where a record starts (a lastRecordEnd of an earlier read), so that
    * a reader can go on where it stopped in a log that grows. Offsets are relative to `data`.
+   *
+   * With `assembleInPlace` (for a caller that owns `data` and reads it once), a fragmented
+   * record is put together inside `data`, over the headers between its fragments, instead
+   * of in a new Buffer: a batch of a few hundred KiB then costs open no allocation and no
+   * copy to a second buffer. Only bytes before the reader's position move, so records
+   * returned earlier stay intact; `data` itself is no longer the file's bytes.
    */
-  constructor (data: Uint8Array, onCorruption: (c: LogCorruption) => void, startAt = 0) {
+  constructor (data: Uint8Array, onCorruption: (c: LogCorruption) => void, startAt = 0, private readonly assembleInPlace = false) {
     this.data = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     this.onCorruption = onCorruption
     this.position = startAt
@@ -87,8 +93,8 @@ export class LogReader {
 
   /**
    * The next logical record, or undefined at the end of the log. A record stored whole (FULL)
-   * comes back as a view into `data`; a fragmented one as a fresh Buffer. Either way it stays
-   * valid as long as `data` is not modified.
+   * comes back as a view into `data`; a fragmented one as a fresh Buffer (a view too with
+   * assembleInPlace). Either way it stays valid as long as `data` is not modified.
    */
   next (): Buffer | undefined {
     const fragments = this.fragments
@@ -146,6 +152,20 @@ export class LogReader {
 
   private assemble (): Buffer {
     const fragments = this.fragments
+    if (this.assembleInPlace) {
+      // Each fragment moves down to follow the one before: to lower offsets only, over
+      // headers and padding whose checksums were checked already.
+      const data = this.data
+      const start = fragments[0]
+      let at = fragments[1]
+      for (let i = 2; i < fragments.length; i += 2) {
+        data.copyWithin(at, fragments[i], fragments[i + 1])
+        at += fragments[i + 1] - fragments[i]
+      }
+      fragments.length = 0
+      this.zeroScanFrom = this.zeroScanTo = -1
+      return data.subarray(start, at)
+    }
     let total = 0
     for (let i = 0; i < fragments.length; i += 2) total += fragments[i + 1] - fragments[i]
     const record = Buffer.allocUnsafe(total)

@@ -191,6 +191,46 @@ test('log: many random sizes round trip', (t) => {
   t.end()
 })
 
+test('log: assembled in place, fragmented records come out whole and earlier ones stay intact', (t) => {
+  // Fragmented records of two to five fragments between short ones, and two in a row.
+  const records = [record(17, 1), record(70028, 2), record(5, 3), record(3 * BLOCK_SIZE + 100, 4), record(BLOCK_SIZE, 5), record(40000, 6), record(0, 7)]
+  const data = writeAll(records)
+  const expected = readAll(data).records
+  const owned = Buffer.from(data)
+  const reports: LogCorruption[] = []
+  const reader = new LogReader(owned, (c) => reports.push(c), 0, true)
+  const views: Buffer[] = []
+  for (let r = reader.next(); r !== undefined; r = reader.next()) views.push(r)
+  t.ok(views.every((view) => view.buffer === owned.buffer), 'every record is a view into the data')
+  // Compared only now: a later assembly must not have moved bytes of an earlier record.
+  sameRecords(t, views, expected, 'in place')
+  t.same(reports, [])
+  t.equal(reader.lastRecordEnd, data.length, 'it read to the end')
+  t.notOk(owned.equals(data), 'the data was rearranged (headers between fragments overwritten)')
+  t.end()
+})
+
+test('log: assembled in place, damage inside or after a fragmented record reads as with a copy', (t) => {
+  const records = [record(70028, 1), record(30, 2), record(90000, 3), record(30, 4)]
+  const data = writeAll(records)
+  const frags = fragments(data)
+  // The middle fragment of the first record, and the short record after the second.
+  for (const fragment of [1, frags.length - 1]) {
+    const damaged = Buffer.from(data)
+    damaged[frags[fragment][0] + HEADER_SIZE] ^= 0xff
+    const copied = { records: [] as Buffer[], reports: [] as LogCorruption[] }
+    const inPlace = { records: [] as Buffer[], reports: [] as LogCorruption[] }
+    for (const [into, own] of [[copied, false], [inPlace, true]] as const) {
+      const reader = new LogReader(Buffer.from(damaged), (c) => into.reports.push(c), 0, own)
+      for (let r = reader.next(); r !== undefined; r = reader.next()) into.records.push(Buffer.from(r))
+    }
+    t.ok(copied.reports.length > 0, `fragment ${fragment}: the copying reader reports damage: ${JSON.stringify(copied.reports)}`)
+    t.same(inPlace.reports, copied.reports, `fragment ${fragment}: the in-place reader reports the same`)
+    sameRecords(t, inPlace.records, copied.records, `fragment ${fragment}: the same records`)
+  }
+  t.end()
+})
+
 test('log: a torn header at EOF is a clean end', (t) => {
   const data = writeAll([record(10), record(20)])
   for (let cut = 1; cut < HEADER_SIZE; cut++) {
