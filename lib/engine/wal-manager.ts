@@ -61,7 +61,9 @@ export class WalManager {
   // The file's size after its last whole record, and whether bytes past it may be torn.
   private goodSize = 0
   private torn = false
-  private readonly out = new ByteWriter(64 * 1024)
+  // Grows to the largest group's record (and back to 64 KiB past a MiB): an open with no
+  // writes allocates little.
+  private readonly out = new ByteWriter(4096)
   private closed = false
   // End of the last record whose writes were applied, and the WALs sealed at the last switches.
   private appliedSize = 0
