@@ -17,6 +17,7 @@
 import type { InternalIterator } from '../base/internal-iterator'
 import { BlockCache } from '../cache/block-cache'
 import { TableCache } from '../cache/table-cache'
+import { laneStarted } from '../compaction/worker-pool'
 import type { Env, FileLock } from '../env/env'
 import { InfoLog } from '../env/info-log'
 import { currentFileName } from '../format/filename'
@@ -420,17 +421,18 @@ export class Engine {
 
   /**
    * At close, a memtable of CLOSE_FLUSH_BYTES or more is sealed so that close's wait for
-   * background work writes it to a level-0 table: the next open then replays nothing, where
-   * replaying it would cost that open 0.5-1 µs per entry on the main thread (LevelDB turns
-   * the log into a table at open instead, in C++). A smaller one stays in its log, which the
-   * next open keeps appending to (recovery.ts): replaying it is cheaper than starting a worker
-   * thread for it, which costs close tens of milliseconds in a process that has not written a
-   * table yet. If the switch fails, the log still holds everything and the next open replays it.
+   * background work writes it to a level-0 table, and the next open replays nothing (LevelDB
+   * turns the log into a table at open instead), provided the flush worker is running. A
+   * worker that had to start first (they exit when idle, worker-pool.ts) would cost close
+   * about 40 ms, and its first flush runs cold: more than the next open spends replaying the
+   * log, which it does in slices that let the event loop turn (recovery.ts). A smaller memtable
+   * always stays in its log, which the next open keeps appending to. If the switch fails,
+   * the log still holds everything and the next open replays it.
    */
   private sealLargeMemTable (): void {
     if (this.view !== undefined || this.errors.error !== undefined) return
     const { memtables } = this
-    if (memtables.mem.approximateMemoryUsage() < CLOSE_FLUSH_BYTES || !memtables.canSeal) return
+    if (memtables.mem.approximateMemoryUsage() < CLOSE_FLUSH_BYTES || !memtables.canSeal || !laneStarted('flush')) return
     try {
       this.background.switchMemTable()
     } catch (err) {

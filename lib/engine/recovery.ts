@@ -24,8 +24,10 @@ import { LogReader } from '../wal/log-reader'
 import { BLOCK_SIZE } from '../wal/log-format'
 import { applyBatch, batchSequence, checkBatch } from '../wal/write-batch'
 import * as path from 'path'
+import { performance } from 'perf_hooks'
 import type { MemTables } from './memtables'
 import type { EngineOptions } from './options'
+import { nextTurn } from './pacer'
 
 export interface ReplayOptions {
   /** Open: stop at damage. Repair: skip it. */
@@ -73,6 +75,8 @@ export async function replayLog (env: Env, location: string, number: number, inf
   }, from - base, owned)
   const result: ReplayResult = { damaged: false, end: 0, appliedSequence: options.appliedSequence, batches: 0, skippedBatches: 0 }
   let appliedEnd = 0
+  let opsSinceCheck = 0
+  let sliceStart = performance.now()
   for (let record = reader.next(); record !== undefined && damage === undefined; record = reader.next()) {
     let count: number
     try {
@@ -105,6 +109,16 @@ export async function replayLog (env: Env, location: string, number: number, inf
     // Most batches apply synchronously: awaiting each would cost a promise per record.
     const applying = options.apply(record, first, count)
     if (applying !== undefined) await applying
+    // A log of megabytes takes tens of milliseconds to replay: let the event loop turn now
+    // and then. (The clock is read every REPLAY_CHECK_OPS ops, not per record.)
+    opsSinceCheck += count
+    if (opsSinceCheck >= REPLAY_CHECK_OPS) {
+      opsSinceCheck = 0
+      if (performance.now() - sliceStart > REPLAY_SLICE_MS) {
+        await nextTurn()
+        sliceStart = performance.now()
+      }
+    }
     result.batches++
     result.appliedSequence = last
     appliedEnd = reader.lastRecordEnd
@@ -128,6 +142,10 @@ export async function readLogFrom (env: Env, location: string, number: number, f
   if (size === 0) return Buffer.alloc(0)
   return size <= readAtOnceUpTo ? env.readFile(file) : await env.readFileAsync(file)
 }
+
+// Replay hands the event loop a turn after this long, checked every REPLAY_CHECK_OPS ops.
+const REPLAY_SLICE_MS = 2
+const REPLAY_CHECK_OPS = 256
 
 // Open reads a log this small at once: the thread pool's round trip would cost more than the
 // read (a tenth of opening a database with 2,000 keys in its log). A read-only view keeps

@@ -7,7 +7,7 @@ import {
   type Job, type JobResult, compactionJob, executeJob, fileNumbersNeeded, flushJob, portableFileMeta, reviveFileMeta
 } from '../../lib/compaction/jobs'
 import { pickCompaction } from '../../lib/compaction/picker'
-import { laneHasWorker, runInBackground, setWorkerIdleExit, terminateWorkerPool } from '../../lib/compaction/worker-pool'
+import { laneStarted, runInBackground, setWorkerIdleExit, terminateWorkerPool } from '../../lib/compaction/worker-pool'
 import { writeTable } from '../../lib/compaction/table-file'
 import { tableFileName } from '../../lib/format/filename'
 import { ValueKind } from '../../lib/format/internal-key'
@@ -227,17 +227,17 @@ test('a worker with no job for a while exits, and the next job starts a new one'
   try {
     const mem = randomMemTable(7, 500)
     const first = await runInBackground(flushJob(location, TABLE_OPTIONS, 1, mem), 'flush', nodeEnv)
-    t.ok(laneHasWorker('flush'), 'the job started a worker')
+    t.ok(laneStarted('flush'), 'the job started a worker')
     // Jobs one after another keep it: each reschedules the exit.
     for (let number = 2; number <= 4; number++) {
       await new Promise((resolve) => setTimeout(resolve, 20))
       await runInBackground(flushJob(location, TABLE_OPTIONS, number, mem), 'flush', nodeEnv)
     }
-    t.ok(laneHasWorker('flush'), 'jobs 20 ms apart keep it')
+    t.ok(laneStarted('flush'), 'jobs 20 ms apart keep it')
     await new Promise((resolve) => setTimeout(resolve, 300))
-    t.notOk(laneHasWorker('flush'), 'idle for 300 ms: it exited')
+    t.notOk(laneStarted('flush'), 'idle for 300 ms: it exited')
     const again = await runInBackground(flushJob(location, TABLE_OPTIONS, 5, mem), 'flush', nodeEnv)
-    t.ok(laneHasWorker('flush'), 'the next job started a new one')
+    t.ok(laneStarted('flush'), 'the next job started a new one')
     t.same(fs.readFileSync(tableFileName(location, 5)), fs.readFileSync(tableFileName(location, 1)), 'which wrote the same table')
     t.is(again.outputs[0].size, first.outputs[0].size, 'of the same size')
   } finally {

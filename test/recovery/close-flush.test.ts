@@ -1,7 +1,10 @@
-// Close writes a big memtable (a mebibyte or more) to a level-0 table, so that the next open
-// has no log to replay; a smaller one stays in its log (log-reuse.test.ts). What must hold:
-// the next open finds every key and reads no log bytes; a failing disk at close loses
-// nothing, settles close, and the next open replays the log instead.
+// Close writes a big memtable (a mebibyte or more) to a level-0 table while the flush worker
+// is running, so that the next open has no log to replay; a smaller one, or any with no
+// worker up (starting one would cost close more than the replay costs the next open), stays
+// in its log (log-reuse.test.ts). What must hold: the next open finds every key and reads no
+// log bytes; a failing disk at close loses nothing, settles close, and the next open replays
+// the log instead; with no worker, close starts none and the next open replays the log,
+// letting the event loop turn while it does.
 
 import test = require('tape')
 import * as path from 'path'
@@ -9,6 +12,9 @@ import { LsmLevel } from '../../index'
 import { MemEnv } from '../../lib/env/mem-env'
 import { FaultEnv } from '../../lib/env/fault-env'
 import { watchProcess } from '../support/fault-workload'
+import { laneStarted, runInBackground, setWorkerIdleExit, terminateWorkerPool } from '../../lib/compaction/worker-pool'
+import { flushJob } from '../../lib/compaction/jobs'
+import { MemTable } from '../../lib/memtable/memtable'
 
 const LOCATION = '/close-flush/db'
 // 6,000 entries of about 216 bytes: about 1.3 MiB of memtable, under the 4 MiB write buffer.
@@ -24,6 +30,13 @@ async function fill (env: MemEnv | FaultEnv, count: number): Promise<void> {
   await db.open()
   for (let i = 0; i < count; i++) await db.put(key(i), VALUE)
   await db.close()
+}
+
+// The tests below that expect a table at close need the flush worker up: an empty flush
+// starts it, and it does not exit while these tests run.
+setWorkerIdleExit(60_000)
+async function startFlushWorker (env: MemEnv | FaultEnv): Promise<void> {
+  await runInBackground(flushJob(LOCATION, { blockSize: 4096, blockRestartInterval: 16, compression: false }, 999999, new MemTable()), 'flush', env)
 }
 
 function files (env: MemEnv, suffix: string): string[] {
@@ -47,6 +60,9 @@ async function checkAll (t: test.Test, env: MemEnv | FaultEnv, count: number): P
 
 test('a memtable of a mebibyte or more goes to a table at close: the next open reads no log', async (t) => {
   const env = new MemEnv()
+  env.makeDirectory(LOCATION)
+  await startFlushWorker(env)
+  t.ok(laneStarted('flush'), 'the flush worker is running')
   await fill(env, KEYS)
   t.equal(files(env, '.ldb').length, 1, `close wrote one table: ${files(env, '.ldb').join(' ')}`)
   t.equal(logBytes(env), 0, 'no log holds a record any more')
@@ -75,6 +91,8 @@ for (const code of ['ENOSPC', 'EIO'] as const) {
     const watch = watchProcess()
     const mem = new MemEnv()
     const env = new FaultEnv(mem)
+    mem.makeDirectory(LOCATION)
+    await startFlushWorker(mem)
     const tableWrites = env.inject({ op: 'append', file: /\.ldb$/, error: code })
     await fill(env, KEYS)
     t.ok(tableWrites.hits > 0, `the table write failed (${tableWrites.hits} calls)`)
@@ -85,3 +103,35 @@ for (const code of ['ENOSPC', 'EIO'] as const) {
     t.end()
   })
 }
+
+test('with no flush worker running, close starts none: the log keeps a big memtable, the next open replays it in slices', async (t) => {
+  const env = new MemEnv()
+  // 30,000 writes (about 6.5 MiB) in a memtable big enough for them: a replay of several
+  // milliseconds even on a fast machine.
+  const count = 30000
+  const options = { env, writeBufferSize: 16 * 1024 * 1024 }
+  await terminateWorkerPool()
+  t.notOk(laneStarted('flush'), 'no flush worker')
+  const writer = new LsmLevel<string, string>(LOCATION, options)
+  await writer.open()
+  for (let i = 0; i < count; i++) await writer.put(key(i), VALUE)
+  await writer.close()
+  t.notOk(laneStarted('flush'), 'close started none')
+  t.equal(files(env, '.ldb').length, 0, 'no table')
+  t.ok(logBytes(env) > 200 * count, `the log holds every write: ${logBytes(env)} bytes`)
+  let turns = 0
+  let counting = true
+  const tick = (): void => {
+    if (!counting) return
+    turns++
+    setImmediate(tick)
+  }
+  setImmediate(tick)
+  const db = new LsmLevel<string, string>(LOCATION, options)
+  await db.open()
+  counting = false
+  t.ok(turns > 1, `the event loop turned ${turns} times while the open replayed ${count} writes`)
+  await db.close()
+  await checkAll(t, env, count)
+  t.end()
+})
