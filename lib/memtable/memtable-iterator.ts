@@ -21,6 +21,12 @@ export class MemTableIterator implements InternalIterator {
   private stepsUntilTouch = 0
   /** The first node whose entry has not been touched yet. */
   private frontier = NONE
+  /**
+   * Nodes just before `node`, in list order, for prev() to take from the end (see
+   * MemTable.nodesBefore); emptied by any other move. A node inserted meanwhile among them is
+   * newer than any reader's sequence, so passing it by changes nothing a reader sees.
+   */
+  private readonly behind: number[] = []
 
   constructor (private readonly table: MemTable) {}
 
@@ -29,20 +35,24 @@ export class MemTableIterator implements InternalIterator {
   }
 
   seekToFirst (): void {
+    this.behind.length = 0
     this.node = this.table.firstNode()
     this.startTouching()
   }
 
   seekToLast (): void {
+    this.behind.length = 0
     this.node = this.table.lastNode()
   }
 
   seek (userKey: Uint8Array, sequence: number): void {
+    this.behind.length = 0
     this.node = this.table.seekNode(userKey, 0, userKey.length, sequence)
     this.startTouching()
   }
 
   next (): void {
+    if (this.behind.length !== 0) this.behind.length = 0
     this.node = this.table.nextNode(this.node)
     if (--this.stepsUntilTouch === 0) {
       this.frontier = this.frontier === NONE
@@ -54,7 +64,9 @@ export class MemTableIterator implements InternalIterator {
   }
 
   prev (): void {
-    this.node = this.table.nodeBefore(this.node)
+    if (this.node === NONE) return
+    if (this.behind.length === 0) this.table.nodesBefore(this.node, this.behind)
+    this.node = this.behind.pop() ?? NONE
   }
 
   userKey (): Buffer {
@@ -83,6 +95,7 @@ export class MemTableIterator implements InternalIterator {
   }
 
   close (): void {
+    this.behind.length = 0
     this.node = NONE
   }
 }
