@@ -71,13 +71,16 @@ export function dirSizeIfAny (dir: string): number | undefined {
   return fs.existsSync(dir) ? dirSize(dir) : undefined
 }
 
-/** Total size of the regular files under `dir`. */
+/**
+ * Total size of the regular files under `dir`. The database may still be compacting in the
+ * background, so a file listed may be gone by the time it is measured: it counts as nothing.
+ */
 export function dirSize (dir: string): number {
   let total = 0
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name)
     if (entry.isDirectory()) total += dirSize(full)
-    else if (entry.isFile()) total += fs.statSync(full).size
+    else if (entry.isFile()) total += fs.statSync(full, { throwIfNoEntry: false })?.size ?? 0
   }
   return total
 }
