@@ -3,9 +3,9 @@
 // long compaction never holds up a flush (and a flush never waits behind a queue of
 // compactions). Workers start on first use and are unref'd while idle, so an idle pool never
 // keeps the process alive; a worker is ref'd while it runs a job, so pending work finishes.
-// A worker with no job for IDLE_EXIT_MS exits: an idle one holds 10-20 MiB (its own V8 heap
-// and code), which a database that is only read would keep for nothing, while starting one
-// again costs the next job about 20 ms on the new thread.
+// A worker with no job for a second exits: an idle one holds 10-20 MiB (its own V8 heap and
+// code), which a database that is only read would keep for nothing, while starting one again
+// costs the next job about 40 ms, and a second of idleness bounds that to a few percent.
 //
 // A worker that dies (uncaught error, out of memory, terminate) takes its current job with
 // it: the job is rejected and the next job starts a fresh worker. Files the dead job had
