@@ -91,6 +91,11 @@ export class InfoLog {
   writeHeld (): void {
     if (!this.held) return
     this.held = false
+    this.appendPendingNow()
+  }
+
+  /** Appends the pending lines with one synchronous write (best effort). No write may be in flight. */
+  private appendPendingNow (): void {
     const file = this.file
     if (file === undefined || this.pending.length === 0) return
     const text = Buffer.from(this.pending.join(''))
@@ -138,10 +143,7 @@ export class InfoLog {
   close (): void {
     const file = this.file
     if (file === undefined || this.writing) return
-    if (this.pending.length > 0) {
-      try { file.append(Buffer.from(this.pending.join(''))) } catch {}
-      this.pending = []
-    }
+    this.appendPendingNow()
     this.file = undefined
     try {
       file.close()
