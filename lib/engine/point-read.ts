@@ -6,6 +6,7 @@
 // out (file-meta.ts) is handed to onSeeksUsedUp, which makes it the next compaction's
 // candidate, so a read-heavy database converges to fewer files a read must visit.
 
+import { bloomHash } from '../bloom/bloom-hash'
 import type { TableCache } from '../cache/table-cache'
 import { ValueKind } from '../format/internal-key'
 import { NUM_LEVELS } from '../version/constants'
@@ -26,6 +27,7 @@ export class PointReader {
     let searched: FileMeta | undefined
     let searchedLevel = 0
     let charged = false
+    const hash = bloomHash(userKey)
     for (let level = 0; level < NUM_LEVELS; level++) {
       const files = level === 0 ? version.files[0] : undefined
       const count = files === undefined ? 1 : files.length
@@ -40,7 +42,7 @@ export class PointReader {
         if (searched === file) searchedLevel = level
         const table = this.tables.acquire(file.number, file.size, file)
         try {
-          if (table.find(userKey, sequence, fillCache)) return table.foundKind() === ValueKind.Value ? table.foundValue() : undefined
+          if (table.find(userKey, sequence, fillCache, hash)) return table.foundKind() === ValueKind.Value ? table.foundValue() : undefined
         } finally {
           this.tables.release(table)
         }

@@ -14,6 +14,9 @@ import { BloomFilterPolicy, bloomMayMatchHash } from '../bloom/bloom-filter'
 
 export const FILTER_BASE_LG = 11
 const FILTER_BASE = 1 << FILTER_BASE_LG
+// Markers in FilterBlockReader's slot arrays (offsets are never negative).
+const MAY_MATCH = -1
+const NO_MATCH = -2
 
 export class FilterBlockBuilder {
   private readonly policy: BloomFilterPolicy
@@ -69,38 +72,49 @@ export class FilterBlockBuilder {
 
 export class FilterBlockReader {
   private readonly data: Buffer
-  private readonly arrayStart: number
-  private readonly count: number
   private readonly baseLg: number
+  // Each slot's filter as data[start, end), read from the offset array once at open (a get
+  // probes one slot per table it visits). A slot whose offsets are damaged gets MAY_MATCH.
+  private readonly starts: Int32Array
+  private readonly ends: Int32Array
 
   /** Damaged layouts degrade to "may match", as in LevelDB: a filter can only save reads. */
   constructor (data: Buffer) {
     this.data = data
     const n = data.length
     if (n < 5) {
-      this.arrayStart = 0
-      this.count = 0
       this.baseLg = FILTER_BASE_LG
+      this.starts = this.ends = new Int32Array(0)
       return
     }
     this.baseLg = data[n - 1]
     const arrayStart = getFixed32(data, n - 5)
-    this.arrayStart = arrayStart
-    this.count = arrayStart > n - 5 ? 0 : Math.floor((n - 5 - arrayStart) / 4)
+    const count = arrayStart > n - 5 ? 0 : Math.floor((n - 5 - arrayStart) / 4)
+    this.starts = new Int32Array(count)
+    this.ends = new Int32Array(count)
+    for (let i = 0; i < count; i++) {
+      const slot = arrayStart + i * 4
+      // The entry after the last offset is array_start itself, which ends the last filter.
+      const start = getFixed32(data, slot)
+      const limit = getFixed32(data, slot + 4)
+      const sound = start <= limit && limit <= arrayStart
+      this.starts[i] = sound ? start : MAY_MATCH
+      this.ends[i] = sound ? limit : (start !== limit ? MAY_MATCH : NO_MATCH)
+    }
   }
 
   /** False only when no key equal to userKey is in the data block starting at blockOffset. */
   keyMayMatch (blockOffset: number, userKey: Uint8Array): boolean {
-    const index = Math.floor(blockOffset / 2 ** this.baseLg)
-    if (index >= this.count) return true
-    const slot = this.arrayStart + index * 4
-    // The entry after the last offset is array_start itself, which ends the last filter.
-    const start = getFixed32(this.data, slot)
-    const limit = getFixed32(this.data, slot + 4)
-    if (start <= limit && limit <= this.arrayStart) {
-      return bloomMayMatchHash(bloomHash(userKey), this.data, start, limit)
-    }
-    return start !== limit
+    return this.hashMayMatch(blockOffset, bloomHash(userKey))
+  }
+
+  /** keyMayMatch for a key whose bloomHash is `hash` (a get hashes its key once for every table). */
+  hashMayMatch (blockOffset: number, hash: number): boolean {
+    const baseLg = this.baseLg
+    const index = baseLg < 31 && blockOffset < 0x80000000 ? blockOffset >>> baseLg : Math.floor(blockOffset / 2 ** baseLg)
+    if (index >= this.starts.length) return true
+    const start = this.starts[index]
+    if (start === MAY_MATCH) return this.ends[index] !== NO_MATCH
+    return bloomMayMatchHash(hash, this.data, start, this.ends[index])
   }
 }
-

@@ -14,6 +14,7 @@ import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { Block, BlockIterator, blockEntries } from './block'
 import { type FileBounds, TableIndex } from './table-index'
 import { FilterBlockReader } from './filter-block'
+import { bloomHash } from '../bloom/bloom-hash'
 import { BLOCK_TRAILER_SIZE, BlockHandle, FOOTER_SIZE, decodeBlockHandle, decodeFooter, readBlock } from './format'
 
 export interface TableEntry {
@@ -118,12 +119,13 @@ export class Table {
   /**
    * Whether the table holds an entry for userKey at or below `sequence`; if so, foundKind()
    * and foundValue() tell it (valid until the next call). Allocates nothing on a cache hit.
+   * `userKeyHash` is bloomHash(userKey) when the caller has it (a get probes several tables).
    */
-  find (userKey: Uint8Array, sequence: number, fillCache: boolean): boolean {
+  find (userKey: Uint8Array, sequence: number, fillCache: boolean, userKeyHash = bloomHash(userKey)): boolean {
     const length = this.packTarget(userKey, sequence)
     const i = this.index.find(this.target, length)
     if (i >= this.index.count) return false
-    if (this.filter !== undefined && !this.filter.keyMayMatch(this.index.offsets[i], userKey)) return false
+    if (this.filter !== undefined && !this.filter.hashMayMatch(this.index.offsets[i], userKeyHash)) return false
     const block = this.readDataBlock(i, fillCache)
     let data = this.dataCursor
     if (data === undefined) data = this.dataCursor = block.iterator()

@@ -1,6 +1,7 @@
 import test = require('tape')
 import { FilterBlockBuilder, FilterBlockReader } from '../../lib/sstable/filter-block'
 import { BloomFilterPolicy } from '../../lib/bloom/bloom-filter'
+import { bloomHash } from '../../lib/bloom/bloom-hash'
 
 const keys = (...names: string[]): Buffer[] => names.map((n) => Buffer.from(n))
 
@@ -63,6 +64,66 @@ test('filter block: damaged layouts degrade to may-match', (t) => {
   badOffset.writeUInt32LE(50, 9) // filter 0 starts after its limit
   t.ok(new FilterBlockReader(badOffset).keyMayMatch(0, Buffer.from('zzz')))
   t.ok(new FilterBlockReader(Buffer.from([1, 2])).keyMayMatch(0, Buffer.from('zzz')))
+  t.end()
+})
+
+test('filter block: a hash computed once answers as the key does, in every slot', (t) => {
+  const builder = new FilterBlockBuilder()
+  const present: Buffer[] = []
+  for (let block = 0; block < 40; block++) {
+    builder.startBlock(block * 3000) // some 2 KiB slots get no block: empty filters
+    for (let i = 0; i < 20; i++) {
+      const key = Buffer.from(`key-${block}-${i}`)
+      present.push(key)
+      builder.addKey(key)
+    }
+  }
+  const reader = new FilterBlockReader(builder.finish())
+  let disagreements = 0
+  let matched = 0
+  for (let block = 0; block < 40; block++) {
+    for (const key of [...present.slice(block * 20, block * 20 + 20), Buffer.from(`absent-${block}`)]) {
+      const byKey = reader.keyMayMatch(block * 3000, key)
+      if (byKey !== reader.hashMayMatch(block * 3000, bloomHash(key))) disagreements++
+      if (byKey) matched++
+    }
+  }
+  t.equal(disagreements, 0)
+  t.ok(matched >= 800, 'every present key matches its block')
+  t.end()
+})
+
+test('filter block: a base_lg of 31 or more and offsets past 2 GiB find the right slot', (t) => {
+  // One filter, holding "a", with base_lg 32: every offset below 4 GiB is slot 0.
+  const builder = new FilterBlockBuilder()
+  builder.startBlock(0)
+  builder.addKey(Buffer.from('a'))
+  const block = builder.finish()
+  block[block.length - 1] = 32
+  const reader = new FilterBlockReader(block)
+  t.ok(reader.keyMayMatch(2 ** 31 + 5, Buffer.from('a')), 'slot 0, not a shift by 0')
+  t.notOk(reader.keyMayMatch(5000, Buffer.from('zzz')), 'slot 0 below 2 GiB too')
+  t.notOk(reader.keyMayMatch(3 * 2 ** 30, Buffer.from('zzz')))
+  t.ok(reader.keyMayMatch(2 ** 32, Buffer.from('zzz')), 'slot 1: beyond the last filter')
+  // base_lg 11, an offset past 2 GiB: slot 2^20, beyond the filters.
+  t.ok(new FilterBlockReader(builder.finish()).keyMayMatch(2 ** 31, Buffer.from('zzz')))
+  t.end()
+})
+
+test('filter block: damaged offsets that are equal match nothing, unequal ones may match', (t) => {
+  const builder = new FilterBlockBuilder()
+  builder.startBlock(0)
+  builder.addKey(Buffer.from('a'))
+  builder.startBlock(3000)
+  builder.addKey(Buffer.from('b'))
+  const block = builder.finish()
+  const arrayStart = block.readUInt32LE(block.length - 5)
+  // Both offsets point past array_start: slot 0 is [x, x), slot 1 runs from x back to array_start.
+  block.writeUInt32LE(arrayStart + 4, arrayStart)
+  block.writeUInt32LE(arrayStart + 4, arrayStart + 4)
+  const reader = new FilterBlockReader(block)
+  t.notOk(reader.keyMayMatch(0, Buffer.from('a')), 'equal offsets: an empty filter')
+  t.ok(reader.keyMayMatch(3000, Buffer.from('zzz')), 'start past limit: may match')
   t.end()
 })
 
