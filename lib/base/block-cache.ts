@@ -7,10 +7,6 @@ export interface BlockCacheLike<B> {
   releaseId: (id: number) => void
   /** Data block number `block` (its place in the table's index) of table `id`, if cached. */
   get: (id: number, block: number) => B | undefined
-  /** Bytes that can be added before anything must be evicted. */
-  readonly room: number
-  /** Whether (id, block) is cached, without counting a lookup or marking it used. */
-  has: (id: number, block: number) => boolean
   set: (id: number, block: number, value: B) => void
   /** As set, but only into spare room: evicts nothing. */
   setIfRoom: (id: number, block: number, value: B) => void

@@ -48,10 +48,6 @@ export class BlockCache<B> implements BlockCacheLike<B> {
     return this.charge
   }
 
-  get room (): number {
-    return Math.max(0, this.capacity - this.charge)
-  }
-
   /** Blocks held. */
   get size (): number {
     return this.ring.length

@@ -17,7 +17,6 @@ import {
   ValueKind, KIND_FOR_SEEK, TRAILER_SIZE, compareInternalKeyRanges, compareTrailers, putTrailer, trailerSequence
 } from '../format/internal-key'
 import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
-import type { BlockLookup } from './block-lookup'
 
 export class Block {
   /** The file the block came from, for error messages. */
@@ -26,9 +25,6 @@ export class Block {
   /** Where the restart array begins, which is also where the entries end. */
   readonly restartOffset: number
   readonly restartCount: number
-  /** Gets this block has served, and its decoded entries once it has served enough (table.ts). */
-  pointReads = 0
-  lookup: BlockLookup | undefined = undefined
 
   constructor (file: string, data: Buffer) {
     this.file = file
@@ -41,9 +37,8 @@ export class Block {
     this.checkRestarts()
   }
 
-  /** Bytes held: the block cache's charge. */
   get size (): number {
-    return this.lookup === undefined ? this.data.length : this.data.length + this.lookup.bytes
+    return this.data.length
   }
 
   restartPoint (index: number): number {
@@ -217,11 +212,6 @@ export class BlockIterator implements InternalIterator {
     const n = this.keyLength - TRAILER_SIZE
     if (n !== userKey.length) return false
     return compareRanges(this.key, 0, n, userKey, 0, n) === 0
-  }
-
-  /** Length of the current internal key. */
-  internalKeyLength (): number {
-    return this.keyLength
   }
 
   /** The current internal key as a fresh copy. */

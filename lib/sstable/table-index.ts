@@ -7,7 +7,14 @@
 // arrays), so that a lookup is a binary search over the separators with no decoding, and
 // so that every data block can be checked against the key range its entry implies.
 //
-// The search is sorted-keys.ts's, numbers before bytes.
+// The search compares numbers before bytes. The separators S(0) .. S(sharedEnd - 1) share a
+// prefix (that of the first and the last but one: the last is often shortened to a short
+// successor such as "1"); of each, the six bytes after it, zero-padded, are kept as a number,
+// which orders as the keys do: a < b gives number(a) <= number(b). A lookup checks the prefix
+// once, then compares numbers, and bytes only where the numbers tie or past sharedEnd. (A get
+// probes every level-0 table and one per deeper level: with db_bench's "%016d" keys, whose
+// first ten bytes rarely differ, byte comparisons of the separators were a sixth of getSync's
+// time on 1M keys.)
 //
 // decode() refuses (LEVEL_CORRUPTION naming the file) an index whose separators are not
 // strictly increasing, or whose handles are not in file order, overlap, or reach past the
@@ -19,7 +26,6 @@ import { corruption } from '../base/errors'
 import { compareInternalKeyRanges, TRAILER_SIZE } from '../format/internal-key'
 import type { Block, BlockIterator } from './block'
 import { BLOCK_TRAILER_SIZE, type BlockHandle, decodeBlockHandleInto } from './format'
-import { SortedKeys } from './sorted-keys'
 
 /** The smallest and largest internal keys a table is known to hold. */
 export interface FileBounds {
@@ -37,7 +43,11 @@ export class TableIndex {
     readonly keyStarts: Uint32Array,
     readonly offsets: Float64Array,
     readonly sizes: Float64Array,
-    private readonly search: SortedKeys
+    /** Bytes the user keys of S(0) .. S(sharedEnd - 1) start with: keys[0, sharedLength). */
+    private readonly sharedLength: number,
+    private readonly sharedEnd: number,
+    /** prefixes[i]: S(i)'s user-key bytes [sharedLength, sharedLength + 6), zero-padded, big-endian. */
+    private readonly prefixes: Float64Array
   ) {}
 
   /** Decodes and checks the index block; data blocks must end by `dataEnd` (the metaindex offset). */
@@ -75,12 +85,54 @@ export class TableIndex {
       sizes[i] = handle.size
       previousEnd = handle.offset + handle.size + BLOCK_TRAILER_SIZE
     }
-    return new TableIndex(file, count, keys, keyStarts, offsets, sizes, SortedKeys.over(keys, keyStarts, count))
+    const userEnd = (j: number): number => keyStarts[j + 1] - TRAILER_SIZE
+    const lastButOne = Math.max(0, count - 2)
+    const sharedLength = count === 0 ? 0 : sharedPrefixLength(keys, keyStarts[0], userEnd(0), keyStarts[lastButOne], userEnd(lastButOne))
+    let sharedEnd = count
+    while (sharedEnd > 0 && sharedPrefixLength(keys, keyStarts[0], userEnd(0), keyStarts[sharedEnd - 1], userEnd(sharedEnd - 1)) < sharedLength) sharedEnd--
+    const prefixes = new Float64Array(count)
+    for (let j = 0; j < count; j++) prefixes[j] = prefixNumber(keys, keyStarts[j] + sharedLength, userEnd(j))
+    return new TableIndex(file, count, keys, keyStarts, offsets, sizes, sharedLength, sharedEnd, prefixes)
   }
 
   /** The first block whose separator is >= the internal key target[0, length), or `count`. */
   find (target: Uint8Array, length: number): number {
-    return this.search.find(target, length)
+    const keys = this.keys
+    const starts = this.keyStarts
+    const userEnd = length - TRAILER_SIZE
+    // Against the shared prefix: before it, the target sorts before S(0); past it, after
+    // every separator that has it (a key above a prefixed key without the prefix is above
+    // every key with it, the target included).
+    const first = starts[0]
+    for (let i = 0; i < this.sharedLength; i++) {
+      if (i === userEnd) return 0
+      const d = target[i] - keys[first + i]
+      if (d < 0) return 0
+      if (d > 0) return this.findByBytes(this.sharedEnd, this.count, target, length)
+    }
+    const wanted = prefixNumber(target, this.sharedLength, userEnd)
+    const prefixes = this.prefixes
+    let left = 0
+    let right = this.sharedEnd
+    while (left < right) {
+      const mid = (left + right) >>> 1
+      const p = prefixes[mid]
+      if (p < wanted || (p === wanted && compareInternalKeyRanges(keys, starts[mid], starts[mid + 1], target, 0, length) < 0)) left = mid + 1
+      else right = mid
+    }
+    return left
+  }
+
+  /** The first block in [left, right) whose separator is >= the target, or `right`. */
+  private findByBytes (left: number, right: number, target: Uint8Array, length: number): number {
+    const keys = this.keys
+    const starts = this.keyStarts
+    while (left < right) {
+      const mid = (left + right) >>> 1
+      if (compareInternalKeyRanges(keys, starts[mid], starts[mid + 1], target, 0, length) < 0) left = mid + 1
+      else right = mid
+    }
+    return left
   }
 
   handle (i: number, out: BlockHandle): BlockHandle {
@@ -115,4 +167,21 @@ export class TableIndex {
       throw corruption(this.file, `data block at ${this.offsets[i]} holds keys past the largest key the MANIFEST gives the file`)
     }
   }
+}
+
+/** Length of the common prefix of bytes[aStart, aEnd) and bytes[bStart, bEnd). */
+function sharedPrefixLength (bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const limit = Math.min(aEnd - aStart, bEnd - bStart)
+  let i = 0
+  while (i < limit && bytes[aStart + i] === bytes[bStart + i]) i++
+  return i
+}
+
+/** bytes[start, start + 6) as a big-endian number, bytes at or past `end` read as 0. */
+function prefixNumber (bytes: Uint8Array, start: number, end: number): number {
+  let high = 0
+  let low = 0
+  for (let i = 0; i < 2; i++) high = high * 256 + (start + i < end ? bytes[start + i] : 0)
+  for (let i = 2; i < 6; i++) low = low * 256 + (start + i < end ? bytes[start + i] : 0)
+  return high * 2 ** 32 + low
 }

@@ -12,7 +12,6 @@ import { TRAILER_SIZE, KIND_FOR_SEEK, MAX_SEQUENCE, ValueKind, putTrailer } from
 import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
 import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { Block, BlockIterator, blockEntries } from './block'
-import { BlockLookup } from './block-lookup'
 import { type FileBounds, TableIndex } from './table-index'
 import { FilterBlockReader } from './filter-block'
 import { bloomHash } from '../bloom/bloom-hash'
@@ -36,13 +35,6 @@ const FILTER_META_NAME = 'filter.' + BLOOM_FILTER_NAME
 export type FillCache = boolean | 'first-blocks'
 const FIRST_BLOCKS_CACHED = 2
 
-/**
- * Gets a cached block serves before its entries are decoded into a lookup (block-lookup.ts):
- * the decoding costs about as much as a few searches, and blocks that are read once or
- * twice before they leave the cache (a database much larger than it) never pay it.
- */
-const LOOKUP_AFTER_READS = 4
-
 export class Table {
   readonly file: RandomAccessFile
   readonly fileSize: number
@@ -61,11 +53,6 @@ export class Table {
   private readonly handle: BlockHandle = { offset: 0, size: 0 }
   private blocksCached = false
   private closed = false
-  // What the last successful find() landed on when it used a block's lookup.
-  private found: BlockLookup | undefined = undefined
-  private foundBlock: Block | undefined = undefined
-  private foundEntry = 0
-  private lookupCount = 0
 
   private constructor (
     file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined,
@@ -125,7 +112,8 @@ export class Table {
   /** Newest entry for userKey with sequence <= `sequence`, or undefined. value is a view. */
   get (userKey: Uint8Array, sequence: number, fillCache: boolean): TableEntry | undefined {
     if (!this.find(userKey, sequence, fillCache)) return undefined
-    return { kind: this.foundKind(), sequence: this.foundSequence(), value: this.foundValue() }
+    const data = this.dataCursor as BlockIterator
+    return { kind: data.kind(), sequence: data.sequence(), value: data.value() }
   }
 
   /**
@@ -141,54 +129,17 @@ export class Table {
     const block = this.readDataBlock(i, fillCache)
     let data = this.dataCursor
     if (data === undefined) data = this.dataCursor = block.iterator()
-    let lookup = block.lookup
-    if (lookup === undefined && ++block.pointReads === LOOKUP_AFTER_READS) lookup = this.buildLookup(i, block, data)
-    if (lookup !== undefined) {
-      const j = lookup.find(this.target, length)
-      this.found = lookup
-      this.foundBlock = block
-      this.foundEntry = j
-      return j < lookup.count && lookup.userKeyEquals(j, userKey)
-    }
-    this.found = undefined
-    data.reset(block)
+    else data.reset(block)
     data.seekInternalKey(this.target, length)
     return data.valid() && data.userKeyEquals(userKey)
   }
 
   foundKind (): ValueKind {
-    const lookup = this.found
-    return lookup !== undefined ? lookup.kind(this.foundEntry) : (this.dataCursor as BlockIterator).kind()
+    return (this.dataCursor as BlockIterator).kind()
   }
 
   foundValue (): Buffer {
-    const lookup = this.found
-    if (lookup === undefined) return (this.dataCursor as BlockIterator).value()
-    return (this.foundBlock as Block).data.subarray(lookup.valueStart(this.foundEntry), lookup.valueEnd(this.foundEntry))
-  }
-
-  private foundSequence (): number {
-    const lookup = this.found
-    return lookup !== undefined ? lookup.sequence(this.foundEntry) : (this.dataCursor as BlockIterator).sequence()
-  }
-
-  /** Lookups built on this table's blocks (tests and stats). */
-  get lookupsBuilt (): number {
-    return this.lookupCount
-  }
-
-  // Only for a block the cache holds (a block read past the cache is gone after this get;
-  // one the cache holds is the one readDataBlock returned), and only in the cache's spare
-  // room: a lookup never pushes a block out. The block then goes back in with its new charge.
-  private buildLookup (i: number, block: Block, cursor: BlockIterator): BlockLookup | undefined {
-    const cache = this.blockCache
-    if (cache === undefined || !cache.has(this.cacheId, i)) return undefined
-    const lookup = BlockLookup.build(block, cursor)
-    if (lookup.bytes > cache.room) return undefined
-    block.lookup = lookup
-    this.lookupCount++
-    cache.set(this.cacheId, i, block)
-    return lookup
+    return (this.dataCursor as BlockIterator).value()
   }
 
   /** A two-level iterator: index, then data blocks, in both directions. */
