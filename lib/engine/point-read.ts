@@ -27,7 +27,7 @@ export class PointReader {
     let searched: FileMeta | undefined
     let searchedLevel = 0
     let charged = false
-    const hash = bloomHash(userKey)
+    let hash = -1 // bloomHash(userKey), computed once the first table is searched
     for (let level = 0; level < NUM_LEVELS; level++) {
       const files = level === 0 ? version.files[0] : undefined
       const count = files === undefined ? 1 : files.length
@@ -40,6 +40,7 @@ export class PointReader {
         }
         searched ??= file
         if (searched === file) searchedLevel = level
+        if (hash < 0) hash = bloomHash(userKey)
         const table = this.tables.acquire(file.number, file.size, file)
         try {
           if (table.find(userKey, sequence, fillCache, hash)) return table.foundKind() === ValueKind.Value ? table.foundValue() : undefined
