@@ -5,6 +5,14 @@ import { bloomHash } from '../../lib/bloom/bloom-hash'
 
 const keys = (...names: string[]): Buffer[] => names.map((n) => Buffer.from(n))
 
+/** A filter block with one filter, for a data block at 0 holding the key "a". */
+function filterOfA (): Buffer {
+  const builder = new FilterBlockBuilder()
+  builder.startBlock(0)
+  builder.addKey(Buffer.from('a'))
+  return builder.finish()
+}
+
 test('filter block: empty builder', (t) => {
   const block = new FilterBlockBuilder().finish()
   t.equal(block.toString('hex'), '00000000' + '0b', 'no filters: array_start 0, base_lg 11')
@@ -53,10 +61,7 @@ test('filter block: pinned layout with skipped 2 KiB slots', (t) => {
 })
 
 test('filter block: damaged layouts degrade to may-match', (t) => {
-  const builder = new FilterBlockBuilder()
-  builder.startBlock(0)
-  builder.addKey(Buffer.from('a'))
-  const block = builder.finish()
+  const block = filterOfA()
   const badStart = Buffer.from(block)
   badStart.writeUInt32LE(1000, badStart.length - 5) // array_start past the block
   t.ok(new FilterBlockReader(badStart).keyMayMatch(0, Buffer.from('zzz')))
@@ -95,10 +100,7 @@ test('filter block: a hash computed once answers as the key does, in every slot'
 
 test('filter block: a base_lg of 31 or more and offsets past 2 GiB find the right slot', (t) => {
   // One filter, holding "a", with base_lg 32: every offset below 4 GiB is slot 0.
-  const builder = new FilterBlockBuilder()
-  builder.startBlock(0)
-  builder.addKey(Buffer.from('a'))
-  const block = builder.finish()
+  const block = filterOfA()
   block[block.length - 1] = 32
   const reader = new FilterBlockReader(block)
   t.ok(reader.keyMayMatch(2 ** 31 + 5, Buffer.from('a')), 'slot 0, not a shift by 0')
@@ -106,7 +108,7 @@ test('filter block: a base_lg of 31 or more and offsets past 2 GiB find the righ
   t.notOk(reader.keyMayMatch(3 * 2 ** 30, Buffer.from('zzz')))
   t.ok(reader.keyMayMatch(2 ** 32, Buffer.from('zzz')), 'slot 1: beyond the last filter')
   // base_lg 11, an offset past 2 GiB: slot 2^20, beyond the filters.
-  t.ok(new FilterBlockReader(builder.finish()).keyMayMatch(2 ** 31, Buffer.from('zzz')))
+  t.ok(new FilterBlockReader(filterOfA()).keyMayMatch(2 ** 31, Buffer.from('zzz')))
   t.end()
 })
 
