@@ -34,7 +34,8 @@
 // shares less with the others shrinks `skip`, and every node's words are recomputed: that
 // happens at most MAX_SKIP times per memtable, nearly always while it is still small.
 
-import { compareRanges, copyRange } from '../format/bytes'
+import { compareRanges } from '../format/bytes'
+import { WordCopier } from '../format/word-copier'
 import { bloomHash } from '../bloom/bloom-hash'
 import { KeyIndex } from './key-index'
 
@@ -98,6 +99,8 @@ export class MemTable {
   // words[entry / 4 + 1] the value length, doubles[entry / 8 + 1] the sequence.
   private words: Uint32Array
   private doubles: Float64Array
+  // Copies keys and values into the arena.
+  private readonly copier: WordCopier
   private used = 0
   private nodes: Int32Array
   private nodesUsed = 0
@@ -142,11 +145,13 @@ export class MemTable {
       this.firstEntry = image.firstEntry
       this.count = image.count
       this.lastSequence = image.lastSequence
+      this.copier = new WordCopier(this.arena)
       return
     }
     this.arena = sharedBuffer(alignUp(initialArenaBytes))
     this.words = new Uint32Array(this.arena.buffer)
     this.doubles = new Float64Array(this.arena.buffer)
+    this.copier = new WordCopier(this.arena)
     this.nodes = sharedInts(2048)
     this.nodesUsed = NEXT + MAX_HEIGHT
     this.nodes[1] = MAX_HEIGHT
@@ -172,6 +177,7 @@ export class MemTable {
     this.last = NONE
     this.finger.fill(HEAD)
     this.keyIndex?.clear()
+    this.copier.forget()
   }
 
   get arenaCapacity (): number {
@@ -180,6 +186,7 @@ export class MemTable {
 
   /** Shares the storage of a memtable that will receive no more writes. */
   image (): MemTableImage {
+    this.copier.forget()
     return {
       arena: this.arena.buffer as SharedArrayBuffer,
       used: this.used,
@@ -224,8 +231,8 @@ export class MemTable {
     this.words[(entry >>> 2) + 1] = valueLength
     this.doubles[(entry >>> 3) + 1] = sequence
     arena[entry + 16] = kind
-    copyRange(source, keyStart, keyEnd, arena, entry + ENTRY_HEADER)
-    if (valueLength > 0) copyRange(valueSource, valueStart, valueEnd, arena, entry + ENTRY_HEADER + keyLength)
+    this.copier.copy(source, keyStart, keyEnd, entry + ENTRY_HEADER)
+    if (valueLength > 0) this.copier.copy(valueSource, valueStart, valueEnd, entry + ENTRY_HEADER + keyLength)
 
     if (this.count === 0) {
       this.firstEntry = entry
@@ -518,6 +525,7 @@ export class MemTable {
       this.arena = grown
       this.words = new Uint32Array(grown.buffer)
       this.doubles = new Float64Array(grown.buffer)
+      this.copier.retarget(grown)
     }
     const offset = this.used
     this.used += size

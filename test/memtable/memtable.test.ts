@@ -288,3 +288,39 @@ test('shared-prefix words: keys that shrink the prefix late, tie on eight bytes,
   t.same(viewIt.valid() && viewIt.userKey(), it.valid() && it.userKey(), 'a worker\'s view of the image seeks as the memtable does')
   t.end()
 })
+
+test('keys and values of every size class are stored exactly, from one batch-like buffer and from views, across arena growth', (t) => {
+  // Lengths cross the copier's classes (byte loop to 48, words to 384, native above) and
+  // the arena starts small, so it grows (and is re-targeted) many times along the way.
+  const mem = new MemTable(1024)
+  const source = Buffer.alloc(200000)
+  for (let i = 0; i < source.length; i++) source[i] = (i * 131 + 7) & 0xff
+  const expected = new Map<string, Buffer>()
+  let at = 1
+  let sequence = 1
+  for (let i = 0; i < 400; i++) {
+    const keyLength = 1 + (i * 37) % 120
+    const valueLength = (i * 97) % 700
+    // Some entries come from a view at an offset into the same memory, as pooled Buffers are.
+    const from = i % 3 === 0 ? new Uint8Array(source.buffer, source.byteOffset + 5, source.length - 5) : source
+    const keyStart = at
+    const valueStart = keyStart + keyLength
+    if (valueStart + valueLength > from.length) break
+    // Tag the key with its index so that every key is distinct.
+    const key = Buffer.concat([Buffer.from(`${String(i).padStart(4, '0')}-`), Buffer.from(from.subarray(keyStart, valueStart))])
+    const keySource = Buffer.concat([key])
+    mem.add(sequence++, ValueKind.Value, keySource, 0, keySource.length, from, valueStart, valueStart + valueLength)
+    expected.set(key.toString('hex'), Buffer.from(from.subarray(valueStart, valueStart + valueLength)))
+    at = valueStart + valueLength
+  }
+  let bad = 0
+  for (const [hex, value] of expected) {
+    const key = Buffer.from(hex, 'hex')
+    const node = mem.find(key, 0, key.length, sequence)
+    if (node === 0 || !mem.valueOf(node).equals(value)) bad++
+  }
+  t.ok(expected.size > 300, `${expected.size} entries`)
+  t.equal(bad, 0, 'every value reads back as written')
+  t.ok(mem.arenaCapacity >= 64 * 1024, 'the arena grew along the way')
+  t.end()
+})
