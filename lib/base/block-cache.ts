@@ -10,6 +10,11 @@ export interface BlockCacheLike<B> {
   set: (id: number, block: number, value: B) => void
   /** As set, but only into spare room: evicts nothing. */
   setIfRoom: (id: number, block: number, value: B) => void
+  /**
+   * Whether a point read's block that was just missed, of `charge` bytes, is to be cached:
+   * there is room, or (if the read may fill the cache) it was missed recently too.
+   */
+  admits: (id: number, block: number, charge: number, fillCache: boolean) => boolean
   delete: (id: number, block: number) => void
   /** Drops every block of table `id`. */
   dropTable: (id: number) => void

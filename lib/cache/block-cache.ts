@@ -9,10 +9,17 @@
 // passes the capacity, the hand clears the flag of each referenced entry it passes and evicts
 // the first unreferenced one. A new entry starts unreferenced, so blocks read once by a scan
 // leave before blocks that reads came back to. An entry that alone exceeds the capacity is
-// not kept. Reads that asked not to fill the cache add their blocks only while it has room. Evicted blocks that callers still hold simply stay alive until the garbage
+// not kept. Reads that asked not to fill the cache add their blocks only while it has room.
+// Once the cache is full, a point read's block gets in only if admits() says so. Evicted
+// blocks that callers still hold simply stay alive until the garbage
 // collector takes them: nothing here closes or frees anything.
 
 import type { BlockCacheLike } from '../base/block-cache'
+import { Doorkeeper } from './doorkeeper'
+
+// The admission window, in misses per block the cache holds (of the usual 4 KiB).
+const DOORKEEPER_WINDOW_PER_BLOCK = 2
+const TYPICAL_BLOCK_BYTES = 4096
 
 interface Entry<B> {
   readonly id: number
@@ -36,12 +43,14 @@ export class BlockCache<B> implements BlockCacheLike<B> {
   /** Lookups that found their block, and those that did not (stats). */
   hits = 0
   misses = 0
+  private readonly doorkeeper: Doorkeeper
 
   constructor (
     capacityBytes: number,
     private readonly chargeOf: (block: B) => number = (block) => (block as unknown as { size: number }).size
   ) {
     this.capacity = capacityBytes
+    this.doorkeeper = new Doorkeeper(DOORKEEPER_WINDOW_PER_BLOCK * Math.ceil(capacityBytes / TYPICAL_BLOCK_BYTES))
   }
 
   get totalCharge (): number {
@@ -93,6 +102,11 @@ export class BlockCache<B> implements BlockCacheLike<B> {
   setIfRoom (id: number, block: number, value: B): void {
     const charge = this.chargeOf(value)
     if (this.charge + charge <= this.capacity && this.tables[id]?.[block] === undefined) this.insert(id, block, value, charge)
+  }
+
+  /** Room for `charge` more bytes, or (with fillCache) (id, block) was missed recently (see doorkeeper.ts). */
+  admits (id: number, block: number, charge: number, fillCache: boolean): boolean {
+    return this.charge + charge <= this.capacity || (fillCache && this.doorkeeper.seenBefore(id, block))
   }
 
   private insert (id: number, block: number, value: B, charge: number): void {

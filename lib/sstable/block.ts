@@ -214,6 +214,15 @@ export class BlockIterator implements InternalIterator {
     return compareRanges(this.key, 0, n, userKey, 0, n) === 0
   }
 
+  /** The scratch buffer holding the current internal key in [0, internalKeyLength()); changes as the iterator moves. */
+  internalKey (): Buffer {
+    return this.key
+  }
+
+  internalKeyLength (): number {
+    return this.keyLength
+  }
+
   /** The current internal key as a fresh copy. */
   internalKeyCopy (): Buffer {
     return Buffer.from(this.key.subarray(0, this.keyLength))

@@ -48,18 +48,97 @@ export function maybeCompress (raw: Uint8Array, scratch?: { buffer: Buffer }): B
 
 /** Decodes raw Snappy from input[start, end); throws corruption naming `file` on any inconsistency. */
 export function snappyUncompress (file: string, input: Uint8Array, start = 0, end = input.length): Buffer {
+  const length = declaredLength(file, input, start, end)
+  const out = Buffer.allocUnsafe(length)
+  const src = new DataView(input.buffer, input.byteOffset, input.byteLength)
+  const dst = new DataView(out.buffer, out.byteOffset, out.byteLength)
+  const q = decodeElements(file, input, src, decoded.offset, end, out, dst, 0, length, length)
+  checkStreamEnd(file, q, length, elementsEnd, end)
+  return out
+}
+
+/**
+ * A snappy stream decoded only as far as a reader needs: decodeUntil(n) makes out[0, n) (or
+ * everything, if less) valid. A point read that finds its entry in the first half of a
+ * block stops there. The output buffer is reused from one stream to the next.
+ */
+export class SnappyStream {
+  out = Buffer.allocUnsafe(8192)
+  private outView: DataView<ArrayBufferLike> = new DataView(this.out.buffer, this.out.byteOffset, this.out.byteLength)
+  private inputView: DataView<ArrayBufferLike> = this.outView
+  /** The uncompressed length the stream declares. */
+  length = 0
+  /** Bytes of `out` decoded so far. */
+  produced = 0
+  private file = ''
+  private input: Uint8Array = this.out
+  private at = 0
+  private end = 0
+
+  /** Starts on the raw Snappy bytes input[start, end); decodes nothing yet. */
+  start (file: string, input: Uint8Array, start: number, end: number): void {
+    this.length = declaredLength(file, input, start, end)
+    if (this.out.length < this.length) {
+      this.out = Buffer.allocUnsafe(Math.max(this.length, this.out.length * 2))
+      this.outView = new DataView(this.out.buffer, this.out.byteOffset, this.out.byteLength)
+    }
+    this.file = file
+    if (input !== this.input) {
+      this.input = input
+      this.inputView = new DataView(input.buffer, input.byteOffset, input.byteLength)
+    }
+    this.at = decoded.offset
+    this.end = end
+    this.produced = 0
+  }
+
+  /**
+   * Decodes until at least `wanted` bytes (capped at the declared length) are out, and a
+   * little beyond, so that a reader asking entry by entry makes few calls; returns how many are.
+   */
+  decodeUntil (wanted: number): number {
+    if (this.produced >= wanted || this.produced === this.length) return this.produced
+    const until = Math.max(wanted, this.produced + DECODE_AHEAD)
+    this.produced = decodeElements(this.file, this.input, this.inputView, this.at, this.end, this.out, this.outView, this.produced, this.length, until)
+    this.at = elementsEnd
+    if (this.produced === this.length || this.at === this.end) checkStreamEnd(this.file, this.produced, this.length, this.at, this.end)
+    return this.produced
+  }
+}
+
+// How far past what it was asked for a SnappyStream decodes in one call.
+const DECODE_AHEAD = 256
+
+/** The uncompressed length at the head of input[start, end); decoded.offset is then where the elements begin. */
+function declaredLength (file: string, input: Uint8Array, start: number, end: number): number {
   if (!getVarint32(input, start, end)) throw corruption(file, 'bad snappy length')
   const length = decoded.value
   if (length > (end - start) * MAX_EXPANSION + 64) throw corruption(file, 'implausible snappy length')
-  const out = Buffer.allocUnsafe(length)
-  // Bytes move four at a time through DataViews: a block is made of short literals and
-  // copies (at most 64 bytes each), too short for a native copy to pay for its call, and a
-  // byte loop takes four times the steps.
-  const src = new DataView(input.buffer, input.byteOffset, input.byteLength)
-  const dst = new DataView(out.buffer, out.byteOffset, out.byteLength)
-  let p = decoded.offset
-  let q = 0
-  while (p < end) {
+  return length
+}
+
+/** Output and input must end together. */
+function checkStreamEnd (file: string, produced: number, length: number, at: number, end: number): void {
+  if (produced !== length) throw corruption(file, 'snappy output shorter than declared')
+  if (at !== end) throw corruption(file, 'snappy input goes on past the declared length')
+}
+
+/** Where the last decodeElements() call stopped reading its input. */
+let elementsEnd = 0
+
+/**
+ * Decodes the elements in input[p, end) into out, from out[q] on, until out holds at least
+ * `until` bytes or the input ends; returns how many bytes out holds (elementsEnd says where
+ * the input was left). Every element is checked against `length`, the declared total.
+ */
+function decodeElements (
+  file: string, input: Uint8Array, src: DataView<ArrayBufferLike>, p: number, end: number,
+  out: Buffer, dst: DataView<ArrayBufferLike>, q: number, length: number, until: number
+): number {
+  // Bytes move four at a time through DataViews (src and dst, over input and out): a block
+  // is made of short literals and copies (at most 64 bytes each), too short for a native
+  // copy to pay for its call, and a byte loop takes four times the steps.
+  while (p < end && q < until) {
     const tag = input[p++]
     const type = tag & 3
     let len: number
@@ -111,6 +190,6 @@ export function snappyUncompress (file: string, input: Uint8Array, start = 0, en
     // Overlapping copies (offset < 4) repeat a pattern byte by byte; so does the tail.
     while (q < stop) out[q++] = out[from++]
   }
-  if (q !== length) throw corruption(file, 'snappy output shorter than declared')
-  return out
+  elementsEnd = p
+  return q
 }

@@ -98,7 +98,7 @@ export function readBlock (file: RandomAccessFile, handle: BlockHandle, verifyCh
 }
 
 /** The block at `handle` as stored, contents and trailer (handle.size + 5 bytes), its CRC checked. */
-function readStoredBlock (file: RandomAccessFile, handle: BlockHandle, verifyChecksum = true): Buffer {
+export function readStoredBlock (file: RandomAccessFile, handle: BlockHandle, verifyChecksum = true): Buffer {
   const size = handle.size
   if (handle.offset + size + BLOCK_TRAILER_SIZE > file.size) {
     throw corruption(file.path, `block at ${handle.offset} extends past the end of the file`)
@@ -114,7 +114,7 @@ function readStoredBlock (file: RandomAccessFile, handle: BlockHandle, verifyChe
 }
 
 /** The contents of a stored block (readStoredBlock), uncompressed. */
-function decodeBlock (path: string, stored: Buffer, handle: BlockHandle): Buffer {
+export function decodeBlock (path: string, stored: Buffer, handle: BlockHandle): Buffer {
   const size = handle.size
   const type = stored[size]
   if (type === BlockType.Raw) return stored.subarray(0, size)

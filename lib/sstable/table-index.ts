@@ -151,19 +151,29 @@ export class TableIndex {
     scratch.reset(block)
     scratch.seekToFirst()
     if (!scratch.valid()) return
+    this.checkFirstKey(i, scratch.internalKey(), scratch.internalKeyLength(), bounds)
+    scratch.seekToLast()
+    this.checkLastKey(i, scratch.internalKey(), scratch.internalKeyLength(), bounds)
+  }
+
+  /** checkBlock's test of the block's first internal key, key[0, length). */
+  checkFirstKey (i: number, key: Uint8Array, length: number, bounds: FileBounds | undefined): void {
     const keys = this.keys
     const starts = this.keyStarts
-    if (i > 0 && scratch.compareKeyTo(keys, starts[i - 1], starts[i]) <= 0) {
+    if (i > 0 && compareInternalKeyRanges(key, 0, length, keys, starts[i - 1], starts[i]) <= 0) {
       throw corruption(this.file, `data block at ${this.offsets[i]} starts at or before the key range its index entry implies`)
     }
-    if (bounds !== undefined && scratch.compareKeyTo(bounds.smallest, 0, bounds.smallest.length) < 0) {
+    if (bounds !== undefined && compareInternalKeyRanges(key, 0, length, bounds.smallest, 0, bounds.smallest.length) < 0) {
       throw corruption(this.file, `data block at ${this.offsets[i]} holds keys before the smallest key the MANIFEST gives the file`)
     }
-    scratch.seekToLast()
-    if (scratch.compareKeyTo(keys, starts[i], starts[i + 1]) > 0) {
+  }
+
+  /** checkBlock's test of the block's last internal key (or the last one a probe read), key[0, length). */
+  checkLastKey (i: number, key: Uint8Array, length: number, bounds: FileBounds | undefined): void {
+    if (compareInternalKeyRanges(key, 0, length, this.keys, this.keyStarts[i], this.keyStarts[i + 1]) > 0) {
       throw corruption(this.file, `data block at ${this.offsets[i]} ends past the key range its index entry implies`)
     }
-    if (bounds !== undefined && scratch.compareKeyTo(bounds.largest, 0, bounds.largest.length) > 0) {
+    if (bounds !== undefined && compareInternalKeyRanges(key, 0, length, bounds.largest, 0, bounds.largest.length) > 0) {
       throw corruption(this.file, `data block at ${this.offsets[i]} holds keys past the largest key the MANIFEST gives the file`)
     }
   }

@@ -8,14 +8,16 @@
 import { corruption } from '../base/errors'
 import type { BlockCacheLike } from '../base/block-cache'
 import type { RandomAccessFile } from '../env/env'
-import { TRAILER_SIZE, KIND_FOR_SEEK, MAX_SEQUENCE, ValueKind, putTrailer } from '../format/internal-key'
+import { TRAILER_SIZE, KIND_FOR_SEEK, MAX_SEQUENCE, ValueKind, putTrailer, trailerSequence } from '../format/internal-key'
 import type { EntryLocation, InternalIterator } from '../base/internal-iterator'
 import { BLOOM_FILTER_NAME } from '../bloom/bloom-filter'
 import { Block, BlockIterator, blockEntries } from './block'
 import { type FileBounds, TableIndex } from './table-index'
 import { FilterBlockReader } from './filter-block'
 import { bloomHash } from '../bloom/bloom-hash'
-import { BLOCK_TRAILER_SIZE, BlockHandle, FOOTER_SIZE, decodeBlockHandle, decodeFooter, readBlock } from './format'
+import { BLOCK_TRAILER_SIZE, BlockHandle, BlockType, FOOTER_SIZE, decodeBlock, decodeBlockHandle, decodeFooter, readBlock, readStoredBlock } from './format'
+import { BlockProbe } from './block-probe'
+import { decoded, getVarint32 } from '../format/coding'
 
 export interface TableEntry {
   kind: ValueKind
@@ -24,6 +26,10 @@ export interface TableEntry {
 }
 
 const FILTER_META_NAME = 'filter.' + BLOOM_FILTER_NAME
+
+// Point reads of blocks the cache does not take, one at a time (JavaScript runs one get at a
+// time per thread): its buffer holds the value found until the next such read.
+const probe = new BlockProbe()
 
 /**
  * Whether an iterator's blocks go into the block cache. 'first-blocks', the default for
@@ -53,6 +59,8 @@ export class Table {
   private readonly handle: BlockHandle = { offset: 0, size: 0 }
   private blocksCached = false
   private closed = false
+  /** Whether the last find() answered from the probe rather than from dataCursor. */
+  private probed = false
 
   private constructor (
     file: RandomAccessFile, fileSize: number, cacheId: number, blockCache: BlockCacheLike<Block> | undefined,
@@ -109,16 +117,23 @@ export class Table {
     return this.index.count
   }
 
-  /** Newest entry for userKey with sequence <= `sequence`, or undefined. value is a view. */
+  /**
+   * Newest entry for userKey with sequence <= `sequence`, or undefined. value is a view of
+   * the block, or a copy when the block was probed (the probe's buffer serves the next read).
+   */
   get (userKey: Uint8Array, sequence: number, fillCache: boolean): TableEntry | undefined {
     if (!this.find(userKey, sequence, fillCache)) return undefined
+    if (this.probed) {
+      return { kind: probe.kind(), sequence: trailerSequence(probe.foundKey, probe.foundKeyLength - TRAILER_SIZE), value: Buffer.from(probe.value()) }
+    }
     const data = this.dataCursor as BlockIterator
     return { kind: data.kind(), sequence: data.sequence(), value: data.value() }
   }
 
   /**
    * Whether the table holds an entry for userKey at or below `sequence`; if so, foundKind()
-   * and foundValue() tell it (valid until the next call). Allocates nothing on a cache hit.
+   * and foundValue() tell it (the value is valid until the next find() of any table on this
+   * thread). Allocates nothing on a cache hit, nor on a miss the cache does not take.
    * `userKeyHash` is bloomHash(userKey) when the caller has it (a get probes several tables).
    */
   find (userKey: Uint8Array, sequence: number, fillCache: boolean, userKeyHash = bloomHash(userKey)): boolean {
@@ -126,7 +141,21 @@ export class Table {
     const i = this.index.find(this.target, length)
     if (i >= this.index.count) return false
     if (this.filter !== undefined && !this.filter.hashMayMatch(this.index.offsets[i], userKeyHash)) return false
-    const block = this.readDataBlock(i, fillCache)
+    this.probed = false
+    let block = this.blockCache?.get(this.cacheId, i)
+    if (block === undefined) {
+      const handle = this.index.handle(i, this.handle)
+      const stored = readStoredBlock(this.file, handle)
+      // A compressed block the cache will not take is searched without decoding it whole.
+      if (stored[handle.size] === BlockType.Snappy && !this.admits(i, stored, handle.size, fillCache) &&
+          probe.seek(this.file.path, stored, handle.size, this.target, length)) {
+        this.index.checkFirstKey(i, probe.firstKey, probe.firstKeyLength, this.bounds)
+        this.index.checkLastKey(i, probe.foundKey, probe.foundKeyLength, this.bounds)
+        this.probed = true
+        return probe.userKeyEquals(userKey)
+      }
+      block = this.blockFromStored(i, stored, handle, fillCache)
+    }
     let data = this.dataCursor
     if (data === undefined) data = this.dataCursor = block.iterator()
     else data.reset(block)
@@ -135,11 +164,11 @@ export class Table {
   }
 
   foundKind (): ValueKind {
-    return (this.dataCursor as BlockIterator).kind()
+    return this.probed ? probe.kind() : (this.dataCursor as BlockIterator).kind()
   }
 
   foundValue (): Buffer {
-    return (this.dataCursor as BlockIterator).value()
+    return this.probed ? probe.value() : (this.dataCursor as BlockIterator).value()
   }
 
   /** A two-level iterator: index, then data blocks, in both directions. */
@@ -175,7 +204,23 @@ export class Table {
       const cached = cache.get(this.cacheId, i)
       if (cached !== undefined) return cached
     }
-    const block = new Block(this.file.path, readBlock(this.file, this.index.handle(i, this.handle)))
+    const handle = this.index.handle(i, this.handle)
+    return this.blockFromStored(i, readStoredBlock(this.file, handle), handle, fillCache)
+  }
+
+  /** Whether the block cache takes data block i, stored compressed in stored[0, size), once decoded. */
+  private admits (i: number, stored: Buffer, size: number, fillCache: boolean): boolean {
+    const cache = this.blockCache
+    if (cache === undefined) return false
+    // The charge is the decoded size, which snappy states first (a bad length is left to the full decoder).
+    const charge = getVarint32(stored, 0, size) ? decoded.value : size
+    return cache.admits(this.cacheId, i, charge, fillCache)
+  }
+
+  /** Data block i from its stored bytes (readStoredBlock): decoded, checked, and cached as `fillCache` says. */
+  private blockFromStored (i: number, stored: Buffer, handle: BlockHandle, fillCache: boolean): Block {
+    const cache = this.blockCache
+    const block = new Block(this.file.path, decodeBlock(this.file.path, stored, handle))
     this.checkCursor ??= block.iterator()
     this.index.checkBlock(i, block, this.checkCursor, this.bounds)
     if (cache !== undefined) {

@@ -3,7 +3,7 @@
 
 import test = require('tape')
 import { snappyCompressBytes } from '../../lib/sstable/snappy-compress'
-import { snappyUncompress } from '../../lib/sstable/compression'
+import { SnappyStream, snappyUncompress } from '../../lib/sstable/compression'
 import { prng } from '../support/prng'
 
 const snappyjs: { uncompress (b: Buffer): Uint8Array, compress (b: Buffer): Buffer } = require('snappyjs')
@@ -70,5 +70,52 @@ test('snappy: compresses about as well as the reference on block-like data', (t)
   const ours = snappyCompressBytes(input).length
   const theirs = snappyjs.compress(input).length
   t.ok(ours <= theirs * 1.02, `${ours} bytes against snappyjs's ${theirs}`)
+  t.end()
+})
+
+test('snappy stream: decoding in steps of any size gives the whole output', (t) => {
+  const rand = prng(29)
+  let wrong = 0
+  const stream = new SnappyStream()
+  for (let n = 0; n < 200; n++) {
+    const size = Math.floor(rand() * 6000)
+    const input = Buffer.alloc(size)
+    for (let i = 0; i < size; i++) input[i] = rand() < 0.6 && i > 0 ? input[i - 1 - Math.floor(rand() * Math.min(i, 500))] : Math.floor(rand() * 40)
+    // A stream inside a larger buffer, as a block read with its trailer is.
+    const compressed = Buffer.concat([snappyCompressBytes(input), Buffer.from([1, 2, 3, 4, 5])])
+    stream.start('test', compressed, 0, compressed.length - 5)
+    if (stream.length !== size) wrong++
+    let at = 0
+    while (at < size) {
+      at = Math.min(size, at + 1 + Math.floor(rand() * 700))
+      const produced = stream.decodeUntil(at)
+      // At least what was asked for (often more: it decodes ahead), and right so far.
+      if (produced < at || !stream.out.subarray(0, produced).equals(input.subarray(0, produced))) wrong++
+    }
+    if (!stream.out.subarray(0, size).equals(input)) wrong++
+  }
+  t.equal(wrong, 0, '200 inputs, decoded in random steps, equal their originals')
+  t.end()
+})
+
+test('snappy stream: input that stops short of the declared length, or goes on past it, is corruption', (t) => {
+  const input = Buffer.alloc(3000)
+  for (let i = 0; i < input.length; i++) input[i] = (i * 7) % 13
+  const compressed = snappyCompressBytes(input)
+  const stream = new SnappyStream()
+  stream.start('short.ldb', compressed, 0, compressed.length - 3)
+  let err: (Error & { code?: string }) | undefined
+  try { stream.decodeUntil(input.length) } catch (e) { err = e as Error & { code?: string } }
+  t.equal(err?.code, 'LEVEL_CORRUPTION', 'a truncated stream')
+  t.match(String(err?.message), /short\.ldb/)
+  const longer = Buffer.concat([compressed, Buffer.from([0x00, 0x61])])
+  stream.start('long.ldb', longer, 0, longer.length)
+  err = undefined
+  try { stream.decodeUntil(input.length) } catch (e) { err = e as Error & { code?: string } }
+  t.equal(err?.code, 'LEVEL_CORRUPTION', 'a stream with an element past the declared length')
+  t.match(String(err?.message), /past the declared length/)
+  err = undefined
+  try { snappyUncompress('long.ldb', longer) } catch (e) { err = e as Error & { code?: string } }
+  t.match(String(err?.message), /past the declared length/, 'the whole-block decoder says the same')
   t.end()
 })

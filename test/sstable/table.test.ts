@@ -21,6 +21,14 @@ function openTable (file: RandomAccessFile, cache?: BlockCache<Block>): Table {
   return Table.open(file, file.size, cache !== undefined ? cache.newId() : 0, cache)
 }
 
+/** `bytes` as a file that counts its reads in counter.reads. */
+function countingFile (bytes: Buffer): { file: RandomAccessFile, counter: { reads: number } } {
+  const inner = memoryFile(bytes)
+  const counter = { reads: 0 }
+  const file: RandomAccessFile = { path: inner.path, size: inner.size, read: (o, l) => { counter.reads++; return inner.read(o, l) }, close: () => {} }
+  return { file, counter }
+}
+
 /** Compares gets, full scans and seeks against the model; returns the number of mismatches. */
 function checkAgainstModel (t: test.Test, table: Table, entries: Entry[], rand: () => number, label: string): void {
   t.ok(sameEntries(collect(table.iterator(false)), entries), `${label}: forward scan`)
@@ -239,16 +247,14 @@ test('table: bloom filter skips data block reads for absent keys', (t) => {
   for (let i = 0; i < 2000; i++) entries.push({ userKey: Buffer.from(`k${i}`), sequence: 1, kind: ValueKind.Value, value: Buffer.from(`v${i}`) })
   entries.sort((a, b) => Buffer.compare(a.userKey, b.userKey))
   const bytes = buildTable(entries, { blockSize: 4096, blockRestartInterval: 16, compression: false })
-  let reads = 0
-  const inner = memoryFile(bytes)
-  const counting: RandomAccessFile = { path: inner.path, size: inner.size, read: (o, l) => { reads++; return inner.read(o, l) }, close: () => {} }
+  const { file: counting, counter } = countingFile(bytes)
   const table = openTable(counting)
-  reads = 0
+  counter.reads = 0
   for (let i = 0; i < 1000; i++) table.get(Buffer.from(`absent${i}`), MAX_SEQUENCE, false)
-  t.ok(reads < 30, `${reads} block reads for 1000 absent keys`)
-  reads = 0
+  t.ok(counter.reads < 30, `${counter.reads} block reads for 1000 absent keys`)
+  counter.reads = 0
   for (let i = 0; i < 100; i++) t.ok(table.get(Buffer.from(`k${i}`), MAX_SEQUENCE, false) !== undefined || t.fail(`k${i}`))
-  t.equal(reads, 100, 'present keys read their block (no cache)')
+  t.equal(counter.reads, 100, 'present keys read their block (no cache)')
   t.end()
 })
 
@@ -256,21 +262,19 @@ test('table: block cache use, fillCache and drops on close', (t) => {
   const entries: Entry[] = []
   for (let i = 0; i < 2000; i++) entries.push({ userKey: Buffer.from(`k${String(i).padStart(5, '0')}`), sequence: 1, kind: ValueKind.Value, value: Buffer.from(`v${i}`) })
   const bytes = buildTable(entries, { blockSize: 4096, blockRestartInterval: 16, compression: true })
-  let reads = 0
-  const inner = memoryFile(bytes)
-  const counting: RandomAccessFile = { path: inner.path, size: inner.size, read: (o, l) => { reads++; return inner.read(o, l) }, close: () => {} }
+  const { file: counting, counter } = countingFile(bytes)
   const cache = new BlockCache<Block>(1 << 20)
   const table = openTable(counting, cache)
-  reads = 0
+  counter.reads = 0
   table.get(Buffer.from('k00010'), MAX_SEQUENCE, false)
   table.get(Buffer.from('k00010'), MAX_SEQUENCE, false)
-  t.equal(reads, 1, 'fillCache false: the block goes into spare room')
+  t.equal(counter.reads, 1, 'fillCache false: the block goes into spare room')
   t.equal(cache.size, 1)
   table.get(Buffer.from('k00010'), MAX_SEQUENCE, true)
   t.equal(cache.size, 1, 'fillCache true: the same block, cached once')
-  reads = 0
+  counter.reads = 0
   t.ok(table.get(Buffer.from('k00011'), MAX_SEQUENCE, false)?.value.equals(Buffer.from('v11')))
-  t.equal(reads, 0, 'fillCache false still uses a cached block')
+  t.equal(counter.reads, 0, 'fillCache false still uses a cached block')
   collect(table.iterator(true))
   const blocks = cache.size
   t.ok(blocks > 5, `a filling scan caches every block (${blocks})`)
@@ -289,26 +293,73 @@ test('table: fillCache false never evicts a block from a full cache', (t) => {
   const entries: Entry[] = []
   for (let i = 0; i < 2000; i++) entries.push({ userKey: Buffer.from(`k${String(i).padStart(5, '0')}`), sequence: 1, kind: ValueKind.Value, value: Buffer.from(`v${i}`) })
   const bytes = buildTable(entries, { blockSize: 4096, blockRestartInterval: 16, compression: false })
-  let reads = 0
-  const inner = memoryFile(bytes)
-  const counting: RandomAccessFile = { path: inner.path, size: inner.size, read: (o, l) => { reads++; return inner.read(o, l) }, close: () => {} }
+  const { file: counting, counter } = countingFile(bytes)
   // Room for one block and not two.
   const cache = new BlockCache<Block>(6000)
   const table = openTable(counting, cache)
   table.get(Buffer.from('k00010'), MAX_SEQUENCE, true)
   t.equal(cache.size, 1, 'the first block fills the cache')
-  reads = 0
+  counter.reads = 0
   t.ok(table.get(Buffer.from('k01000'), MAX_SEQUENCE, false)?.value.equals(Buffer.from('v1000')), 'a far key, not filling')
   t.ok(table.get(Buffer.from('k01001'), MAX_SEQUENCE, false)?.value.equals(Buffer.from('v1001')))
-  t.equal(reads, 2, 'its block was not cached: no room')
-  reads = 0
+  t.equal(counter.reads, 2, 'its block was not cached: no room')
+  counter.reads = 0
   table.get(Buffer.from('k00011'), MAX_SEQUENCE, false)
-  t.equal(reads, 0, 'the first block was not evicted')
-  reads = 0
+  t.equal(counter.reads, 0, 'the first block was not evicted')
+  counter.reads = 0
   table.get(Buffer.from('k01000'), MAX_SEQUENCE, true)
   table.get(Buffer.from('k00010'), MAX_SEQUENCE, false)
-  t.equal(reads, 2, 'a filling read does evict')
+  t.equal(counter.reads, 2, 'a filling read does evict')
   t.equal(cache.size, 1)
+  t.end()
+})
+
+test('table: a full cache probes a point read\'s block and takes it on its second miss', (t) => {
+  const entries: Entry[] = []
+  for (let i = 0; i < 2000; i++) {
+    const kind = i % 10 === 7 ? ValueKind.Deletion : ValueKind.Value
+    entries.push({ userKey: Buffer.from(`k${String(i).padStart(5, '0')}`), sequence: 1, kind, value: kind === ValueKind.Value ? Buffer.from(`v${i}`.repeat(4)) : Buffer.alloc(0) })
+  }
+  const bytes = buildTable(entries, { blockSize: 4096, blockRestartInterval: 16, compression: true })
+  const { file: counting, counter } = countingFile(bytes)
+  // Room for one block and not two.
+  const cache = new BlockCache<Block>(6000)
+  const table = openTable(counting, cache)
+  t.ok(table.get(Buffer.from('k00010'), MAX_SEQUENCE, true)?.value.equals(Buffer.from('v10'.repeat(4))), 'the first block, with room')
+  t.equal(cache.size, 1, 'fills the cache')
+  const charge = cache.totalCharge
+  counter.reads = 0
+  const probed = table.get(Buffer.from('k01000'), MAX_SEQUENCE, true)
+  t.ok(probed?.value.equals(Buffer.from('v1000'.repeat(4))), 'a far key found by the probe')
+  t.equal(probed?.sequence, 1)
+  t.equal(table.get(Buffer.from('k01507'), MAX_SEQUENCE, true)?.kind, ValueKind.Deletion, 'a tombstone found by the probe, in another block')
+  t.equal(counter.reads, 2, 'each read the block')
+  t.equal(cache.totalCharge, charge, 'the cache kept what it had')
+  counter.reads = 0
+  t.ok(table.get(Buffer.from('k01001'), MAX_SEQUENCE, true)?.value.equals(Buffer.from('v1001'.repeat(4))), 'a missed block again')
+  t.equal(cache.size, 1)
+  t.notEqual(cache.totalCharge, charge, 'its block replaced the first one: it was missed before')
+  table.get(Buffer.from('k01002'), MAX_SEQUENCE, true)
+  t.equal(counter.reads, 1, 'and serves the next read')
+  t.equal(table.get(Buffer.from('k01000x'), MAX_SEQUENCE, true), undefined, 'a key past its block\'s entries is absent')
+  t.end()
+})
+
+test('table: a probed block is checked against its index entry and the MANIFEST\'s bounds', (t) => {
+  const entries = Array.from({ length: 400 }, (_v, i) => ({ userKey: Buffer.from(`k${String(i).padStart(4, '0')}`), sequence: 3, kind: ValueKind.Value, value: Buffer.alloc(20, 0x61 + (i % 5)) }))
+  const bytes = buildTable(entries, { blockSize: 1024, blockRestartInterval: 16, compression: true })
+  const bounds = { smallest: makeInternalKey(Buffer.from('k0100'), 3, ValueKind.Value), largest: makeInternalKey(Buffer.from('k0399'), 3, ValueKind.Value) }
+  // No cache: every get probes.
+  const table = Table.open(memoryFile(bytes, 'other.ldb'), bytes.length, 0, undefined, bounds)
+  const err = thrown(() => table.get(Buffer.from('k0001'), MAX_SEQUENCE, true))
+  t.equal(err?.code, 'LEVEL_CORRUPTION', err?.message)
+  t.match(String(err?.message), /other\.ldb.*before the smallest key the MANIFEST gives the file|before the smallest key the MANIFEST gives the file.*other\.ldb/)
+  const narrower = { smallest: makeInternalKey(Buffer.from('k0000'), 3, ValueKind.Value), largest: makeInternalKey(Buffer.from('k0200'), 3, ValueKind.Value) }
+  const high = Table.open(memoryFile(bytes, 'high.ldb'), bytes.length, 0, undefined, narrower)
+  const past = thrown(() => high.get(Buffer.from('k0390'), MAX_SEQUENCE, true))
+  t.equal(past?.code, 'LEVEL_CORRUPTION', past?.message)
+  t.match(String(past?.message), /past the largest key the MANIFEST gives the file/)
+  t.ok(high.get(Buffer.from('k0150'), MAX_SEQUENCE, true)?.value.equals(Buffer.alloc(20, 0x61)), 'blocks within the bounds still read')
   t.end()
 })
 
