@@ -46,10 +46,20 @@ export function maybeCompress (raw: Uint8Array, scratch?: { buffer: Buffer }): B
   return worthCompressing(raw.length, compressed.length) ? compressed : undefined
 }
 
-/** Decodes raw Snappy from input[start, end); throws corruption naming `file` on any inconsistency. */
-export function snappyUncompress (file: string, input: Uint8Array, start = 0, end = input.length): Buffer {
+/**
+ * Decodes raw Snappy from input[start, end); throws corruption naming `file` on any
+ * inconsistency. The result is a fresh buffer, or with `into` a view of into.buffer (grown
+ * as needed), which the next decode into it overwrites.
+ */
+export function snappyUncompress (file: string, input: Uint8Array, start = 0, end = input.length, into?: { buffer: Buffer }): Buffer {
   const length = declaredLength(file, input, start, end)
-  const out = Buffer.allocUnsafe(length)
+  let out: Buffer
+  if (into === undefined) {
+    out = Buffer.allocUnsafe(length)
+  } else {
+    if (into.buffer.length < length) into.buffer = Buffer.allocUnsafe(Math.max(length, into.buffer.length * 2))
+    out = into.buffer.subarray(0, length)
+  }
   const src = new DataView(input.buffer, input.byteOffset, input.byteLength)
   const dst = new DataView(out.buffer, out.byteOffset, out.byteLength)
   const q = decodeElements(file, input, src, decoded.offset, end, out, dst, 0, length, length)

@@ -113,12 +113,12 @@ export function readStoredBlock (file: RandomAccessFile, handle: BlockHandle, ve
   return raw
 }
 
-/** The contents of a stored block (readStoredBlock), uncompressed. */
-export function decodeBlock (path: string, stored: Buffer, handle: BlockHandle): Buffer {
+/** The contents of a stored block (readStoredBlock), uncompressed (with `into`, as snappyUncompress's). */
+export function decodeBlock (path: string, stored: Buffer, handle: BlockHandle, into?: { buffer: Buffer }): Buffer {
   const size = handle.size
   const type = stored[size]
   if (type === BlockType.Raw) return stored.subarray(0, size)
-  if (type === BlockType.Snappy) return snappyUncompress(path, stored, 0, size)
+  if (type === BlockType.Snappy) return snappyUncompress(path, stored, 0, size, into)
   throw corruption(path, `bad block type ${type} at ${handle.offset}`)
 }
 /** The 5-byte trailer for `contents` stored with `type`. */

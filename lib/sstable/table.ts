@@ -40,6 +40,7 @@ const probe = new BlockProbe()
  */
 export type FillCache = boolean | 'first-blocks'
 const FIRST_BLOCKS_CACHED = 2
+const NO_BYTES = Buffer.alloc(0)
 
 export class Table {
   readonly file: RandomAccessFile
@@ -196,16 +197,26 @@ export class Table {
 
   /**
    * Data block i, from the cache or the file. A block read from the file has its checksum
-   * verified and its keys checked against its index entry before anyone sees it.
+   * verified and its keys checked against its index entry before anyone sees it. With
+   * `scratch`, a compressed block that will not be cached is decoded into scratch.buffer
+   * (grown as needed) instead of a new buffer: the caller reads one block at a time.
    */
-  readDataBlock (i: number, fillCache: boolean): Block {
+  readDataBlock (i: number, fillCache: boolean, scratch?: { buffer: Buffer }): Block {
     const cache = this.blockCache
     if (cache !== undefined) {
       const cached = cache.get(this.cacheId, i)
       if (cached !== undefined) return cached
     }
     const handle = this.index.handle(i, this.handle)
-    return this.blockFromStored(i, readStoredBlock(this.file, handle), handle, fillCache)
+    const stored = readStoredBlock(this.file, handle)
+    if (scratch !== undefined && !fillCache && stored[handle.size] === BlockType.Snappy && !this.admits(i, stored, handle.size, false)) {
+      // No room for it: decoded into the caller's buffer (the next block read into it replaces it).
+      const block = new Block(this.file.path, decodeBlock(this.file.path, stored, handle, scratch))
+      this.checkCursor ??= block.iterator()
+      this.index.checkBlock(i, block, this.checkCursor, this.bounds)
+      return block
+    }
+    return this.blockFromStored(i, stored, handle, fillCache)
   }
 
   /** Whether the block cache takes data block i, stored compressed in stored[0, size), once decoded. */
@@ -253,6 +264,10 @@ class TableIterator implements InternalIterator {
   private data: BlockIterator | undefined = undefined
   private loaded = -1
   private target = Buffer.allocUnsafe(64)
+  // Where blocks the cache does not take are decoded: a scan past the cache's room (or a
+  // compaction's input) then allocates no buffer per block. Only the block under the cursor
+  // lives here, and every reader copies an entry before the cursor leaves its block.
+  private readonly scratch = { buffer: NO_BYTES }
 
   constructor (table: Table, fillCache: FillCache) {
     this.table = table
@@ -327,7 +342,7 @@ class TableIterator implements InternalIterator {
     if (this.loaded === i && this.data !== undefined) return true
     this.loaded = -1
     const fill = this.fillCache === 'first-blocks' ? this.blocksRead++ < FIRST_BLOCKS_CACHED : this.fillCache
-    const block = this.table.readDataBlock(i, fill)
+    const block = this.table.readDataBlock(i, fill, this.scratch)
     if (this.data === undefined) this.data = block.iterator()
     else this.data.reset(block)
     this.loaded = i

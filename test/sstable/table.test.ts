@@ -363,6 +363,25 @@ test('table: a probed block is checked against its index entry and the MANIFEST\
   t.end()
 })
 
+test('table: a scan past the cache\'s room reuses one buffer for its blocks, and blocks it caches are their own', (t) => {
+  const entries: Entry[] = []
+  for (let i = 0; i < 3000; i++) entries.push({ userKey: Buffer.from(`k${String(i).padStart(5, '0')}`), sequence: 1, kind: ValueKind.Value, value: Buffer.from(`value ${i} `.repeat(3)) })
+  const bytes = buildTable(entries, { blockSize: 4096, blockRestartInterval: 16, compression: true })
+  // Room for two blocks: the scan's first two go into spare room, the rest are decoded in place.
+  const cache = new BlockCache<Block>(9000)
+  const table = openTable(memoryFile(bytes), cache)
+  t.ok(table.blockCount > 10, `${table.blockCount} blocks`)
+  t.ok(sameEntries(collect(table.iterator(false)), entries), 'the scan reads every entry right')
+  t.equal(cache.size, 2, 'two blocks were cached, from the room there was')
+  const buffers = new Set<ArrayBufferLike>()
+  const it = table.iterator(false)
+  for (it.seekToFirst(); it.valid(); it.next()) buffers.add(it.value().buffer)
+  t.ok(buffers.size <= 4, `the blocks not cached shared their buffer (${buffers.size} buffers for ${table.blockCount} blocks)`)
+  t.ok(sameEntries(collect(table.iterator(false), true), entries.slice().reverse()), 'a reverse scan too')
+  t.ok(table.get(Buffer.from('k00001'), MAX_SEQUENCE, false)?.value.equals(entries[1].value), 'a cached block still holds its own bytes after the scans')
+  t.end()
+})
+
 test('table: approximateOffsetOf increases through the file', (t) => {
   const entries: Entry[] = []
   for (let i = 0; i < 1000; i++) entries.push({ userKey: Buffer.from(`k${String(i).padStart(5, '0')}`), sequence: 1, kind: ValueKind.Value, value: Buffer.alloc(100, i) })
