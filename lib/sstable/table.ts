@@ -209,14 +209,11 @@ export class Table {
     }
     const handle = this.index.handle(i, this.handle)
     const stored = readStoredBlock(this.file, handle)
-    if (scratch !== undefined && !fillCache && stored[handle.size] === BlockType.Snappy && !this.admits(i, stored, handle.size, false)) {
-      // No room for it: decoded into the caller's buffer (the next block read into it replaces it).
-      const block = new Block(this.file.path, decodeBlock(this.file.path, stored, handle, scratch))
-      this.checkCursor ??= block.iterator()
-      this.index.checkBlock(i, block, this.checkCursor, this.bounds)
-      return block
-    }
-    return this.blockFromStored(i, stored, handle, fillCache)
+    // No room for it: decoded into the caller's buffer (the next block read into it replaces it).
+    const into = scratch !== undefined && !fillCache && stored[handle.size] === BlockType.Snappy && !this.admits(i, stored, handle.size, false)
+      ? scratch
+      : undefined
+    return this.blockFromStored(i, stored, handle, fillCache, into)
   }
 
   /** Whether the block cache takes data block i, stored compressed in stored[0, size), once decoded. */
@@ -228,13 +225,16 @@ export class Table {
     return cache.admits(this.cacheId, i, charge, fillCache)
   }
 
-  /** Data block i from its stored bytes (readStoredBlock): decoded, checked, and cached as `fillCache` says. */
-  private blockFromStored (i: number, stored: Buffer, handle: BlockHandle, fillCache: boolean): Block {
+  /**
+   * Data block i from its stored bytes (readStoredBlock): decoded, checked, and cached as
+   * `fillCache` says; or, decoded into `into`, never cached (that buffer is reused).
+   */
+  private blockFromStored (i: number, stored: Buffer, handle: BlockHandle, fillCache: boolean, into?: { buffer: Buffer }): Block {
     const cache = this.blockCache
-    const block = new Block(this.file.path, decodeBlock(this.file.path, stored, handle))
+    const block = new Block(this.file.path, decodeBlock(this.file.path, stored, handle, into))
     this.checkCursor ??= block.iterator()
     this.index.checkBlock(i, block, this.checkCursor, this.bounds)
-    if (cache !== undefined) {
+    if (cache !== undefined && into === undefined) {
       // A read that is not to fill the cache (a scan's later blocks, fillCache: false) still
       // uses room nobody else needs: a database that fits is then scanned from memory.
       if (fillCache) cache.set(this.cacheId, i, block)
