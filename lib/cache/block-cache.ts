@@ -15,10 +15,14 @@
 // collector takes them: nothing here closes or frees anything.
 
 import type { BlockCacheLike } from '../base/block-cache'
-import { Doorkeeper } from './doorkeeper'
+import { MissCounter } from './miss-counter'
 
 // The admission window, in misses per block the cache holds (of the usual 4 KiB).
-const DOORKEEPER_WINDOW_PER_BLOCK = 2
+const MISS_WINDOW_PER_BLOCK = 2
+// ... and at least this many, so a small cache still tells a block missed again from noise.
+const MIN_MISS_WINDOW = 256
+// A point read's block gets into a full cache on this miss within the window (miss-counter.ts).
+const MISSES_TO_ADMIT = 3
 const TYPICAL_BLOCK_BYTES = 4096
 
 interface Entry<B> {
@@ -43,14 +47,14 @@ export class BlockCache<B> implements BlockCacheLike<B> {
   /** Lookups that found their block, and those that did not (stats). */
   hits = 0
   misses = 0
-  private readonly doorkeeper: Doorkeeper
+  private readonly missCounter: MissCounter
 
   constructor (
     capacityBytes: number,
     private readonly chargeOf: (block: B) => number = (block) => (block as unknown as { size: number }).size
   ) {
     this.capacity = capacityBytes
-    this.doorkeeper = new Doorkeeper(DOORKEEPER_WINDOW_PER_BLOCK * Math.ceil(capacityBytes / TYPICAL_BLOCK_BYTES))
+    this.missCounter = new MissCounter(Math.max(MIN_MISS_WINDOW, MISS_WINDOW_PER_BLOCK * Math.ceil(capacityBytes / TYPICAL_BLOCK_BYTES)))
   }
 
   get totalCharge (): number {
@@ -104,9 +108,9 @@ export class BlockCache<B> implements BlockCacheLike<B> {
     if (this.charge + charge <= this.capacity && this.tables[id]?.[block] === undefined) this.insert(id, block, value, charge)
   }
 
-  /** Room for `charge` more bytes, or (with fillCache) (id, block) was missed recently (see doorkeeper.ts). */
+  /** Room for `charge` more bytes, or (with fillCache) (id, block) was missed often lately (miss-counter.ts). */
   admits (id: number, block: number, charge: number, fillCache: boolean): boolean {
-    return this.charge + charge <= this.capacity || (fillCache && this.doorkeeper.seenBefore(id, block))
+    return this.charge + charge <= this.capacity || (fillCache && this.missCounter.miss(id, block) >= MISSES_TO_ADMIT)
   }
 
   private insert (id: number, block: number, value: B, charge: number): void {

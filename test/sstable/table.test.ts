@@ -314,7 +314,7 @@ test('table: fillCache false never evicts a block from a full cache', (t) => {
   t.end()
 })
 
-test('table: a full cache probes a point read\'s block and takes it on its second miss', (t) => {
+test('table: a full cache probes a point read\'s block and takes it on its third miss', (t) => {
   const entries: Entry[] = []
   for (let i = 0; i < 2000; i++) {
     const kind = i % 10 === 7 ? ValueKind.Deletion : ValueKind.Value
@@ -337,10 +337,12 @@ test('table: a full cache probes a point read\'s block and takes it on its secon
   t.equal(cache.totalCharge, charge, 'the cache kept what it had')
   counter.reads = 0
   t.ok(table.get(Buffer.from('k01001'), MAX_SEQUENCE, true)?.value.equals(Buffer.from('v1001'.repeat(4))), 'a missed block again')
+  t.equal(cache.totalCharge, charge, 'its second miss still probes')
+  t.ok(table.get(Buffer.from('k01003'), MAX_SEQUENCE, true)?.value.equals(Buffer.from('v1003'.repeat(4))), 'and a third time')
   t.equal(cache.size, 1)
-  t.notEqual(cache.totalCharge, charge, 'its block replaced the first one: it was missed before')
+  t.notEqual(cache.totalCharge, charge, 'its block replaced the first one: it was missed twice before')
   table.get(Buffer.from('k01002'), MAX_SEQUENCE, true)
-  t.equal(counter.reads, 1, 'and serves the next read')
+  t.equal(counter.reads, 2, 'the second and third reads of the block read it; then it serves the next read')
   t.equal(table.get(Buffer.from('k01000x'), MAX_SEQUENCE, true), undefined, 'a key past its block\'s entries is absent')
   t.end()
 })
