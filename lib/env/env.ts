@@ -34,6 +34,8 @@ export interface RandomAccessFile {
   readonly size: number
   /** Exactly `length` bytes at `offset`, in a fresh buffer; a short read is LEVEL_CORRUPTION. */
   read (offset: number, length: number): Buffer
+  /** As read, into into[0, length) (a buffer the caller reuses), allocating nothing. */
+  readInto (offset: number, length: number, into: Buffer): void
   close (): void
 }
 

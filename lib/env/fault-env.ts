@@ -339,6 +339,10 @@ class FaultRandomAccessFile implements RandomAccessFile {
     return guarded(this.env, 'read', this.path, () => this.inner.read(offset, length))
   }
 
+  readInto (offset: number, length: number, into: Buffer): void {
+    guarded(this.env, 'read', this.path, () => this.inner.readInto(offset, length, into))
+  }
+
   close (): void {
     this.inner.close()
   }

@@ -331,6 +331,10 @@ class MemRandomAccessFile implements RandomAccessFile {
     return Buffer.from(this.inode.data.subarray(offset, offset + length))
   }
 
+  readInto (offset: number, length: number, into: Buffer): void {
+    into.set(this.read(offset, length))
+  }
+
   close (): void {
     this.closed = true
   }

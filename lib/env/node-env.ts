@@ -101,8 +101,13 @@ class NodeRandomAccessFile implements RandomAccessFile {
   }
 
   read (offset: number, length: number): Buffer {
-    if (this.fd < 0) throw fileError('read', this.path, new Error('EBADF: the file is closed'))
     const buf = Buffer.allocUnsafe(length)
+    this.readInto(offset, length, buf)
+    return buf
+  }
+
+  readInto (offset: number, length: number, buf: Buffer): void {
+    if (this.fd < 0) throw fileError('read', this.path, new Error('EBADF: the file is closed'))
     let done = 0
     while (done < length) {
       let n: number
@@ -114,7 +119,6 @@ class NodeRandomAccessFile implements RandomAccessFile {
       if (n === 0) throw corruption(this.path, `truncated read at offset ${offset + done}`)
       done += n
     }
-    return buf
   }
 
   close (): void {

@@ -31,6 +31,10 @@ export class ReadaheadFile implements RandomAccessFile {
     return this.chunk.subarray(0, length)
   }
 
+  readInto (offset: number, length: number, into: Buffer): void {
+    into.set(this.read(offset, length))
+  }
+
   close (): void {
     this.chunk = Buffer.alloc(0)
     this.file.close()

@@ -277,6 +277,10 @@ class RemoteRandomAccessFile implements RandomAccessFile {
     return toBuffer(this.env.call(this.handle, 'read', [offset, length]).value as Uint8Array)
   }
 
+  readInto (offset: number, length: number, into: Buffer): void {
+    into.set(this.env.call(this.handle, 'read', [offset, length]).value as Uint8Array)
+  }
+
   close (): void {
     this.env.call(this.handle, 'close', [])
   }

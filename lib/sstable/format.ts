@@ -97,13 +97,26 @@ export function readBlock (file: RandomAccessFile, handle: BlockHandle, verifyCh
   return decodeBlock(file.path, readStoredBlock(file, handle, verifyChecksum), handle)
 }
 
-/** The block at `handle` as stored, contents and trailer (handle.size + 5 bytes), its CRC checked. */
-export function readStoredBlock (file: RandomAccessFile, handle: BlockHandle, verifyChecksum = true): Buffer {
+/**
+ * The block at `handle` as stored, contents and trailer (handle.size + 5 bytes), its CRC
+ * checked. With `into`, read into into.buffer (grown as needed, and then longer than the
+ * block) and returned there: the next read into it replaces the block.
+ */
+export function readStoredBlock (file: RandomAccessFile, handle: BlockHandle, verifyChecksum = true, into?: { buffer: Buffer }): Buffer {
   const size = handle.size
-  if (handle.offset + size + BLOCK_TRAILER_SIZE > file.size) {
+  const length = size + BLOCK_TRAILER_SIZE
+  if (handle.offset + length > file.size) {
     throw corruption(file.path, `block at ${handle.offset} extends past the end of the file`)
   }
-  const raw = file.read(handle.offset, size + BLOCK_TRAILER_SIZE)
+  let raw: Buffer
+  if (into === undefined) {
+    raw = file.read(handle.offset, length)
+  } else {
+    // Not from Buffer's shared pool: crc32c keeps its view of one ArrayBuffer between calls.
+    if (into.buffer.length < length) into.buffer = Buffer.allocUnsafeSlow(Math.max(length, 2 * into.buffer.length))
+    raw = into.buffer
+    file.readInto(handle.offset, length, raw)
+  }
   if (verifyChecksum) {
     const expected = unmaskCrc(getFixed32(raw, size + 1))
     if (crc32cExtend(0, raw, 0, size + 1) !== expected) {

@@ -30,6 +30,9 @@ const FILTER_META_NAME = 'filter.' + BLOOM_FILTER_NAME
 // Point reads of blocks the cache does not take, one at a time (JavaScript runs one get at a
 // time per thread): its buffer holds the value found until the next such read.
 const probe = new BlockProbe()
+// Where those reads put a block as stored: the probe does not keep it, and a block that is
+// cached is decoded (or, stored raw, copied) out of it first.
+const readBuffer = { buffer: Buffer.allocUnsafeSlow(8192) }
 
 /**
  * Whether an iterator's blocks go into the block cache. 'first-blocks', the default for
@@ -146,16 +149,18 @@ export class Table {
     let block = this.blockCache?.get(this.cacheId, i)
     if (block === undefined) {
       const handle = this.index.handle(i, this.handle)
-      const stored = readStoredBlock(this.file, handle)
+      const stored = readStoredBlock(this.file, handle, true, readBuffer)
+      const type = stored[handle.size]
       // A compressed block the cache will not take is searched without decoding it whole.
-      if (stored[handle.size] === BlockType.Snappy && !this.admits(i, stored, handle.size, fillCache) &&
+      if (type === BlockType.Snappy && !this.admits(i, stored, handle.size, fillCache) &&
           probe.seek(this.file.path, stored, handle.size, this.target, length)) {
         this.index.checkFirstKey(i, probe.firstKey, probe.firstKeyLength, this.bounds)
         this.index.checkLastKey(i, probe.foundKey, probe.foundKeyLength, this.bounds)
         this.probed = true
         return probe.userKeyEquals(userKey)
       }
-      block = this.blockFromStored(i, stored, handle, fillCache)
+      // A raw block would be a view of readBuffer: it gets bytes of its own.
+      block = this.blockFromStored(i, type === BlockType.Raw ? Buffer.from(stored.subarray(0, handle.size + 1)) : stored, handle, fillCache)
     }
     let data = this.dataCursor
     if (data === undefined) data = this.dataCursor = block.iterator()

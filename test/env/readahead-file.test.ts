@@ -17,6 +17,9 @@ function countingFile (bytes: Buffer): RandomAccessFile & { reads: number } {
       if (offset + length > bytes.length) throw Object.assign(new Error(`truncated read at offset ${bytes.length}`), { code: 'LEVEL_CORRUPTION' })
       return Buffer.from(bytes.subarray(offset, offset + length))
     },
+    readInto (offset: number, length: number, into: Buffer): void {
+      into.set(this.read(offset, length))
+    },
     close (): void {}
   }
 }

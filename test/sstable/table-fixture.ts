@@ -127,6 +127,9 @@ export function memoryFile (bytes: Buffer, name = 'memory.ldb'): RandomAccessFil
       if (offset + length > bytes.length) throw new Error('read past end')
       return Buffer.from(bytes.subarray(offset, offset + length))
     },
+    readInto (offset: number, length: number, into: Buffer): void {
+      into.set(this.read(offset, length))
+    },
     close (): void {}
   }
 }

@@ -25,7 +25,7 @@ function openTable (file: RandomAccessFile, cache?: BlockCache<Block>): Table {
 function countingFile (bytes: Buffer): { file: RandomAccessFile, counter: { reads: number } } {
   const inner = memoryFile(bytes)
   const counter = { reads: 0 }
-  const file: RandomAccessFile = { path: inner.path, size: inner.size, read: (o, l) => { counter.reads++; return inner.read(o, l) }, close: () => {} }
+  const file: RandomAccessFile = { path: inner.path, size: inner.size, read: (o, l) => { counter.reads++; return inner.read(o, l) }, readInto: (o, l, into) => { counter.reads++; inner.readInto(o, l, into) }, close: () => {} }
   return { file, counter }
 }
 
@@ -344,6 +344,21 @@ test('table: a full cache probes a point read\'s block and takes it on its third
   table.get(Buffer.from('k01002'), MAX_SEQUENCE, true)
   t.equal(counter.reads, 2, 'the second and third reads of the block read it; then it serves the next read')
   t.equal(table.get(Buffer.from('k01000x'), MAX_SEQUENCE, true), undefined, 'a key past its block\'s entries is absent')
+  t.end()
+})
+
+test('table: a block stored raw keeps its own bytes in the cache while later gets read other blocks', (t) => {
+  const entries = Array.from({ length: 600 }, (_v, i) => ({ userKey: Buffer.from(`k${String(i).padStart(4, '0')}`), sequence: 2, kind: ValueKind.Value, value: Buffer.from(`raw value ${i} `.repeat(2)) }))
+  const bytes = buildTable(entries, { blockSize: 1024, blockRestartInterval: 16, compression: false })
+  const { file: counting, counter } = countingFile(bytes)
+  const cache = new BlockCache<Block>(1 << 20)
+  const table = openTable(counting, cache)
+  t.ok(table.blockCount > 10, `${table.blockCount} blocks, stored raw`)
+  for (const i of [0, 599, 300, 150]) t.ok(table.get(entries[i].userKey, MAX_SEQUENCE, true)?.value.equals(entries[i].value), `k${i} read from the file`)
+  t.equal(cache.size, 4, 'each block was cached')
+  counter.reads = 0
+  for (const i of [150, 300, 599, 0]) t.ok(table.get(entries[i].userKey, MAX_SEQUENCE, true)?.value.equals(entries[i].value), `k${i} again, from the cache`)
+  t.equal(counter.reads, 0, 'no read reached the file: the cached blocks are intact')
   t.end()
 })
 
