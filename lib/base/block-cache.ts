@@ -15,6 +15,13 @@ export interface BlockCacheLike<B> {
    * there is room, or (if the read may fill the cache) it was missed recently too.
    */
   admits: (id: number, block: number, charge: number, fillCache: boolean) => boolean
+  /**
+   * Data block `block` of table `id` as stored (contents and type byte, `length` bytes,
+   * verified when read), if kept by keepStored(): a view valid until the next keepStored().
+   */
+  storedBlock: (id: number, block: number, length: number) => Buffer | undefined
+  /** Keeps bytes[0, length) as stored block `block` of table `id`, for a point read it turned away. */
+  keepStored: (id: number, block: number, bytes: Buffer, length: number) => void
   delete: (id: number, block: number) => void
   /** Drops every block of table `id`. */
   dropTable: (id: number) => void

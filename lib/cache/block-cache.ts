@@ -16,6 +16,7 @@
 
 import type { BlockCacheLike } from '../base/block-cache'
 import { MissCounter } from './miss-counter'
+import { StoredBlockRing } from './stored-block-ring'
 
 // The admission window, in misses per block the cache holds (of the usual 4 KiB).
 const MISS_WINDOW_PER_BLOCK = 2
@@ -48,12 +49,16 @@ export class BlockCache<B> implements BlockCacheLike<B> {
   hits = 0
   misses = 0
   private readonly missCounter: MissCounter
+  /** Blocks as stored, for the point reads this cache turns away (stored-block-ring.ts). */
+  readonly stored: StoredBlockRing
 
   constructor (
     capacityBytes: number,
-    private readonly chargeOf: (block: B) => number = (block) => (block as unknown as { size: number }).size
+    private readonly chargeOf: (block: B) => number = (block) => (block as unknown as { size: number }).size,
+    storedCapacityBytes = 0
   ) {
     this.capacity = capacityBytes
+    this.stored = new StoredBlockRing(storedCapacityBytes)
     this.missCounter = new MissCounter(Math.max(MIN_MISS_WINDOW, MISS_WINDOW_PER_BLOCK * Math.ceil(capacityBytes / TYPICAL_BLOCK_BYTES)))
   }
 
@@ -138,8 +143,17 @@ export class BlockCache<B> implements BlockCacheLike<B> {
     if (entry !== undefined) this.remove(entry)
   }
 
+  storedBlock (id: number, block: number, length: number): Buffer | undefined {
+    return this.stored.get(id, block, length)
+  }
+
+  keepStored (id: number, block: number, bytes: Buffer, length: number): void {
+    this.stored.put(id, block, bytes, length)
+  }
+
   /** Drops every block of table `id` (when the table closes). */
   dropTable (id: number): void {
+    this.stored.dropTable(id)
     const blocks = this.tables[id]
     if (blocks === undefined) return
     for (const entry of blocks) if (entry !== undefined) this.remove(entry)
@@ -147,6 +161,7 @@ export class BlockCache<B> implements BlockCacheLike<B> {
   }
 
   clear (): void {
+    this.stored.clear()
     this.tables.length = 0
     this.ring.length = 0
     this.hand = 0

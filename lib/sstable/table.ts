@@ -146,20 +146,28 @@ export class Table {
     if (i >= this.index.count) return false
     if (this.filter !== undefined && !this.filter.hashMayMatch(this.index.offsets[i], userKeyHash)) return false
     this.probed = false
-    let block = this.blockCache?.get(this.cacheId, i)
+    const cache = this.blockCache
+    let block = cache?.get(this.cacheId, i)
     if (block === undefined) {
       const handle = this.index.handle(i, this.handle)
-      const stored = readStoredBlock(this.file, handle, true, readBuffer)
+      const kept = cache?.storedBlock(this.cacheId, i, handle.size + 1)
+      const stored = kept ?? readStoredBlock(this.file, handle, true, readBuffer)
       const type = stored[handle.size]
-      // A compressed block the cache will not take is searched without decoding it whole.
-      if (type === BlockType.Snappy && !this.admits(i, stored, handle.size, fillCache) &&
-          probe.seek(this.file.path, stored, handle.size, this.target, length)) {
-        this.index.checkFirstKey(i, probe.firstKey, probe.firstKeyLength, this.bounds)
-        this.index.checkLastKey(i, probe.foundKey, probe.foundKeyLength, this.bounds)
-        this.probed = true
-        return probe.userKeyEquals(userKey)
+      // A compressed block the cache will not take is searched without decoding it whole, and
+      // kept as stored so that the next read of it needs no read(2) and no CRC.
+      if (type === BlockType.Snappy && !this.admits(i, stored, handle.size, fillCache)) {
+        if (kept === undefined && fillCache && cache !== undefined) {
+          cache.keepStored(this.cacheId, i, stored, handle.size + 1)
+          this.blocksCached = true
+        }
+        if (probe.seek(this.file.path, stored, handle.size, this.target, length)) {
+          this.index.checkFirstKey(i, probe.firstKey, probe.firstKeyLength, this.bounds)
+          this.index.checkLastKey(i, probe.foundKey, probe.foundKeyLength, this.bounds)
+          this.probed = true
+          return probe.userKeyEquals(userKey)
+        }
       }
-      // A raw block would be a view of readBuffer: it gets bytes of its own.
+      // A raw block would be a view of a buffer that changes: it gets bytes of its own.
       block = this.blockFromStored(i, type === BlockType.Raw ? Buffer.from(stored.subarray(0, handle.size + 1)) : stored, handle, fillCache)
     }
     let data = this.dataCursor
@@ -213,7 +221,8 @@ export class Table {
       if (cached !== undefined) return cached
     }
     const handle = this.index.handle(i, this.handle)
-    const stored = readStoredBlock(this.file, handle)
+    // A block a get kept as stored is snappy-compressed and decoded below into a buffer of its own.
+    const stored = cache?.storedBlock(this.cacheId, i, handle.size + 1) ?? readStoredBlock(this.file, handle)
     // No room for it: decoded into the caller's buffer (the next block read into it replaces it).
     const into = scratch !== undefined && !fillCache && stored[handle.size] === BlockType.Snappy && !this.admits(i, stored, handle.size, false)
       ? scratch

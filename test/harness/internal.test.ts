@@ -95,6 +95,8 @@ interface Config {
   seqBase: number
   blockCacheBytes: number | undefined
   fillCache: boolean
+  /** Room for blocks as stored beside the cache (a few blocks, or many). */
+  storedBlockBytes: number
 }
 
 function makeConfig (rng: Rng): Config {
@@ -106,7 +108,8 @@ function makeConfig (rng: Rng): Config {
     // Sequences around 2^32 and far above it exercise the trailer's 56-bit packing.
     seqBase: rng.pick([0, 0, 2 ** 32 - 700, 2 ** 40 + rng.int(1000), 2 ** 52]),
     blockCacheBytes: rng.pick([undefined, 0, 4096, 1 << 20]),
-    fillCache: rng.chance(0.5)
+    fillCache: rng.chance(0.5),
+    storedBlockBytes: rng.pick([0, 3000, 1 << 16])
   }
 }
 
@@ -176,7 +179,7 @@ class Tables {
 
   constructor (readonly dir: string, private readonly rng: Rng, private readonly config: Config) {
     fs.mkdirSync(dir, { recursive: true })
-    this.blockCache = config.blockCacheBytes === undefined ? undefined : new BlockCache<Block>(config.blockCacheBytes)
+    this.blockCache = config.blockCacheBytes === undefined ? undefined : new BlockCache<Block>(config.blockCacheBytes, undefined, config.storedBlockBytes)
     // A small capacity makes the cache close and reopen tables as iterators come and go.
     this.tableCache = new TableCache(nodeEnv, dir, rng.range(1, 4), this.blockCache)
   }
@@ -461,7 +464,7 @@ for (const seed of SEEDS) {
 test('internal harness: level seek into a user key split across two files', (t) => {
   const dir = tempLocation('internal-straddle')
   const tables = new Tables(dir, new Rng(1), {
-    entries: 0, table: { blockSize: 4096, blockRestartInterval: 16, compression: false }, seqBase: 0, blockCacheBytes: undefined, fillCache: false
+    entries: 0, table: { blockSize: 4096, blockRestartInterval: 16, compression: false }, seqBase: 0, blockCacheBytes: undefined, fillCache: false, storedBlockBytes: 0
   })
   const put = (key: string, seq: number): Entry => ({ key: Buffer.from(key), seq, kind: ValueKind.Value, value: Buffer.from(`v${seq}`) })
   const files = [tables.write([put('k', 6), put('k', 4)]), tables.write([put('k', 2), put('x', 1)])]

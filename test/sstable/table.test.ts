@@ -347,6 +347,41 @@ test('table: a full cache probes a point read\'s block and takes it on its third
   t.end()
 })
 
+test('table: a block the full cache turns away is kept as stored, and its next get reads no file', (t) => {
+  const entries: Entry[] = []
+  for (let i = 0; i < 2000; i++) entries.push({ userKey: Buffer.from(`k${String(i).padStart(5, '0')}`), sequence: 1, kind: ValueKind.Value, value: Buffer.from(`v${i}`.repeat(4)) })
+  const bytes = buildTable(entries, { blockSize: 4096, blockRestartInterval: 16, compression: true })
+  const { file: counting, counter } = countingFile(bytes)
+  // Room for one decoded block, and for several as stored.
+  const cache = new BlockCache<Block>(6000, undefined, 64 * 1024)
+  const table = openTable(counting, cache)
+  table.get(entries[0].userKey, MAX_SEQUENCE, true)
+  t.equal(cache.size, 1, 'the first block fills the cache')
+  counter.reads = 0
+  t.ok(table.get(entries[1000].userKey, MAX_SEQUENCE, true)?.value.equals(entries[1000].value), 'a far key, probed')
+  t.ok(table.get(entries[1500].userKey, MAX_SEQUENCE, false)?.value.equals(entries[1500].value), 'another, not filling')
+  t.equal(counter.reads, 2, 'both read from the file')
+  counter.reads = 0
+  t.ok(table.get(entries[1001].userKey, MAX_SEQUENCE, true)?.value.equals(entries[1001].value), 'the far key\'s block again')
+  t.equal(counter.reads, 0, 'from the block as stored: no read')
+  t.ok(table.get(entries[1501].userKey, MAX_SEQUENCE, true)?.value.equals(entries[1501].value), 'the non-filling read\'s block again')
+  t.equal(counter.reads, 1, 'a read that is not to fill the cache kept nothing')
+  counter.reads = 0
+  const it = table.iterator(false)
+  it.seek(entries[1002].userKey, MAX_SEQUENCE)
+  t.ok(it.valid() && it.userKey().equals(entries[1002].userKey) && it.value().equals(entries[1002].value), 'an iterator finds the kept block too')
+  t.equal(counter.reads, 0, 'without a read')
+  const keptBlocks = (): number => {
+    let kept = 0
+    for (let block = 0; block < table.blockCount; block++) if (cache.storedBlock(table.cacheId, block, 1) !== undefined) kept++
+    return kept
+  }
+  t.equal(keptBlocks(), 2, 'two blocks kept as stored, one per filling get that read the file')
+  table.close()
+  t.equal(keptBlocks(), 0, 'closing the table drops its blocks as stored')
+  t.end()
+})
+
 test('table: a block stored raw keeps its own bytes in the cache while later gets read other blocks', (t) => {
   const entries = Array.from({ length: 600 }, (_v, i) => ({ userKey: Buffer.from(`k${String(i).padStart(4, '0')}`), sequence: 2, kind: ValueKind.Value, value: Buffer.from(`raw value ${i} `.repeat(2)) }))
   const bytes = buildTable(entries, { blockSize: 1024, blockRestartInterval: 16, compression: false })
