@@ -23,9 +23,6 @@ export class StoredBlockRing {
   // Per table id, by block number: where the block was written (-1: not here).
   private readonly tables: Array<number[] | undefined> = []
   private written = 0
-  /** Lookups that found their block, and those that did not (stats). */
-  hits = 0
-  misses = 0
 
   constructor (capacityBytes: number) {
     this.segmentBytes = Math.min(SEGMENT_BYTES, capacityBytes)
@@ -44,11 +41,7 @@ export class StoredBlockRing {
    */
   get (id: number, block: number, length: number): Buffer | undefined {
     const at = this.tables[id]?.[block]
-    if (at === undefined || at < 0 || this.written - at > this.capacity) {
-      this.misses++
-      return undefined
-    }
-    this.hits++
+    if (at === undefined || at < 0 || this.written - at > this.capacity) return undefined
     const offset = at % this.segmentBytes
     return this.segments[Math.floor(at / this.segmentBytes) % this.segmentCount].subarray(offset, offset + length)
   }
